@@ -1,1 +1,13 @@
+//! The Orchestrix server: a thin actix-web application over the workspace's crates —
+//! configuration, routes, middleware, live-log endpoints, background jobs and the CLI.
+//! Handlers extract, authorise, call a crate and map the result to a response; the work
+//! itself happens in the crates below.
 
+pub mod cli;
+pub mod configuration;
+pub mod error;
+pub mod extract;
+pub mod request_id;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;

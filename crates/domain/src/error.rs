@@ -22,6 +22,8 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// The body is not JSON, or is nested too deeply.
     InvalidJson,
+    /// A request the server cannot make sense of, with no more precise code.
+    BadRequest,
     /// The body is larger than the configured limit.
     PayloadTooLarge,
     /// Input broke a rule; `details` maps fields to messages.
@@ -58,7 +60,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for tests and documentation.
-    pub const ALL: [ErrorCode; 23] = [
+    pub const ALL: [ErrorCode; 24] = [
         Self::Unauthorized,
         Self::InvalidCredentials,
         Self::Forbidden,
@@ -66,6 +68,7 @@ impl ErrorCode {
         Self::ApiNotPublished,
         Self::MethodNotAllowed,
         Self::InvalidJson,
+        Self::BadRequest,
         Self::PayloadTooLarge,
         Self::ValidationFailed,
         Self::Conflict,
@@ -94,6 +97,7 @@ impl ErrorCode {
             Self::ApiNotPublished => "api_not_published",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::InvalidJson => "invalid_json",
+            Self::BadRequest => "bad_request",
             Self::PayloadTooLarge => "payload_too_large",
             Self::ValidationFailed => "validation_failed",
             Self::Conflict => "conflict",
@@ -116,7 +120,9 @@ impl ErrorCode {
     /// The HTTP status this code is answered with.
     pub fn status(self) -> u16 {
         match self {
-            Self::InvalidJson | Self::ValidationFailed | Self::InvalidQuery => 400,
+            Self::InvalidJson | Self::BadRequest | Self::ValidationFailed | Self::InvalidQuery => {
+                400
+            }
             Self::Unauthorized | Self::InvalidCredentials => 401,
             Self::Forbidden => 403,
             Self::NotFound | Self::ApiNotPublished => 404,
@@ -142,6 +148,7 @@ impl ErrorCode {
             Self::ApiNotPublished => "No workflow is published at this path",
             Self::MethodNotAllowed => "Method not allowed",
             Self::InvalidJson => "The request body is not valid JSON",
+            Self::BadRequest => "Bad request",
             Self::PayloadTooLarge => "The request body is too large",
             Self::ValidationFailed => "Validation failed",
             Self::Conflict => "Already exists",

@@ -1,0 +1,104 @@
+//! Renders the domain's error catalogue as HTTP answers in the contract's error body:
+//! `{"error", "code", "details"?, "requestId"}`.
+
+use crate::request_id::current_request_id;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use orchestrix_domain::{ErrorCode, Problem};
+use serde_json::{Map, Value, json};
+
+/// The error every handler returns.
+#[derive(Debug)]
+pub struct ApiError {
+    pub problem: Problem,
+    /// Extra top-level fields (e.g. `executionId`, `failedStep` on a failed run).
+    pub extra: Map<String, Value>,
+    /// Seconds for a `Retry-After` header (rate limits).
+    pub retry_after: Option<u64>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode) -> Self {
+        Problem::new(code).into()
+    }
+
+    pub fn msg(code: ErrorCode, message: impl Into<String>) -> Self {
+        Problem::with_message(code, message).into()
+    }
+
+    pub fn details(mut self, details: Value) -> Self {
+        self.problem.details = Some(details);
+        self
+    }
+
+    /// A failure we did not expect: logged in full, answered without internals.
+    pub fn internal(err: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %err, "internal error");
+        Self::new(ErrorCode::Internal)
+    }
+}
+
+impl From<Problem> for ApiError {
+    fn from(problem: Problem) -> Self {
+        Self {
+            problem,
+            extra: Map::new(),
+            retry_after: None,
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.problem.fmt(f)
+    }
+}
+
+/// The standard error body for a problem, with the current request's id.
+pub fn error_body(problem: &Problem, extra: &Map<String, Value>) -> Value {
+    let mut body = json!({"error": problem.message, "code": problem.code.as_str()});
+    if let Some(details) = &problem.details {
+        body["details"] = details.clone();
+    }
+    if let Value::Object(o) = &mut body {
+        for (k, v) in extra {
+            o.insert(k.clone(), v.clone());
+        }
+        o.insert(
+            "requestId".into(),
+            current_request_id().map_or(Value::Null, Value::String),
+        );
+    }
+    body
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.problem.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut res = HttpResponse::build(self.status_code());
+        if let Some(secs) = self.retry_after {
+            res.insert_header(("Retry-After", secs.to_string()));
+        }
+        res.json(error_body(&self.problem, &self.extra))
+    }
+}
+
+/// The catalogue code for a status that the framework produced on its own.
+pub fn code_for_status(status: StatusCode) -> ErrorCode {
+    match status.as_u16() {
+        401 => ErrorCode::Unauthorized,
+        403 => ErrorCode::Forbidden,
+        404 => ErrorCode::NotFound,
+        405 => ErrorCode::MethodNotAllowed,
+        409 => ErrorCode::Conflict,
+        413 => ErrorCode::PayloadTooLarge,
+        429 => ErrorCode::RateLimited,
+        503 => ErrorCode::ServiceUnavailable,
+        504 => ErrorCode::Timeout,
+        400..=499 => ErrorCode::BadRequest,
+        _ => ErrorCode::Internal,
+    }
+}

@@ -1,0 +1,78 @@
+//! Shared by the server's integration tests: the app on port 0, and access to the real
+//! servers `scripts/test.sh` starts.
+#![allow(dead_code)]
+
+use orchestrix_server::configuration::Settings;
+use orchestrix_server::startup::Application;
+
+/// A running app on a random port with its own data directory.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub data_dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+}
+
+/// Settings for a test: loopback, port 0, a fresh data directory, fast bcrypt.
+pub fn test_settings(
+    data_dir: &std::path::Path,
+    extra: &[(&str, &str)],
+) -> anyhow::Result<Settings> {
+    let db = data_dir.join("orchestrix.db");
+    let mut vars = vec![
+        ("HOST".to_string(), "127.0.0.1".to_string()),
+        ("PORT".to_string(), "0".to_string()),
+        ("DATABASE_PATH".to_string(), db.display().to_string()),
+        ("BCRYPT_COST".to_string(), "4".to_string()),
+        (
+            "FRONTEND_URL".to_string(),
+            "http://localhost:3000".to_string(),
+        ),
+    ];
+    vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    Settings::from_vars(vars)
+}
+
+pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let settings = test_settings(data_dir.path(), extra).expect("settings");
+    let app = Application::build(settings).await.expect("app builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    TestApp {
+        address,
+        client,
+        data_dir,
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// The value of an environment variable `scripts/test.sh` exports for a real server.
+/// Missing: under `CI` the test fails; elsewhere it is skipped with a printed reason
+/// (and a skipped test is never reported as passing).
+pub fn real_server(var: &str, what: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(v) if !v.is_empty() => Some(v),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!(
+                "{var} is not set: {what} is required in CI (run the tests with scripts/test.sh)"
+            )
+        }
+        _ => {
+            eprintln!("SKIPPED: {var} is not set, so {what} is not available; run scripts/test.sh");
+            None
+        }
+    }
+}

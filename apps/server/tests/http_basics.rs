@@ -1,0 +1,208 @@
+//! The HTTP basics every route shares: error bodies, request ids, body limits, CORS, and
+//! refusing to start with unsafe production settings.
+
+mod common;
+
+use common::{spawn_app, spawn_app_with, test_settings};
+use orchestrix_server::startup::Application;
+use reqwest::Method;
+use serde_json::Value;
+
+#[tokio::test]
+async fn health_answers_ok_with_the_contract_fields() {
+    let app = spawn_app().await;
+    let res = app.client.get(app.url("/health")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["environment"], "development");
+    assert_eq!(body["storage"]["kind"], "sqlite");
+    assert!(
+        body["timestamp"].as_str().is_some_and(|t| t.ends_with('Z')),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn unknown_route_is_404_with_the_error_body() {
+    let app = spawn_app().await;
+    for (method, path) in [
+        (Method::GET, "/nope"),
+        (Method::POST, "/workflows/x/y/z/w"),
+        (Method::DELETE, "/"),
+    ] {
+        let res = app
+            .client
+            .request(method, app.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404, "{path}");
+        let id = res
+            .headers()
+            .get("x-request-id")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["code"], "not_found");
+        assert!(body["error"].as_str().is_some_and(|e| !e.is_empty()));
+        assert_eq!(body["requestId"], id.as_str());
+    }
+}
+
+#[tokio::test]
+async fn malformed_json_is_400_invalid_json() {
+    let app = spawn_app().await;
+    for body in ["{\"email\": ", "not json", ""] {
+        let res = app
+            .client
+            .post(app.url("/auth/login"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400, "{body:?}");
+        let json: Value = res.json().await.unwrap();
+        assert_eq!(json["code"], "invalid_json", "{json}");
+    }
+    let deep = format!("{}{}", "[".repeat(100), "]".repeat(100));
+    let res = app
+        .client
+        .post(app.url("/auth/login"))
+        .header("content-type", "application/json")
+        .body(deep)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(res.json::<Value>().await.unwrap()["code"], "invalid_json");
+}
+
+#[tokio::test]
+async fn oversized_body_is_413_with_the_error_body() {
+    let app = spawn_app_with(&[("BODY_LIMIT_BYTES", "2048")]).await;
+    let big = serde_json::json!({"email": "a@b.co", "password": "x".repeat(4096)}).to_string();
+    let res = app
+        .client
+        .post(app.url("/auth/login"))
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
+    let json: Value = res.json().await.unwrap();
+    assert_eq!(json["code"], "payload_too_large");
+    assert!(json["requestId"].is_string());
+}
+
+#[tokio::test]
+async fn request_id_is_echoed_or_generated() {
+    let app = spawn_app().await;
+    let res = app
+        .client
+        .get(app.url("/health"))
+        .header("X-Request-Id", "trace-abc-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-request-id"], "trace-abc-123");
+
+    let a = app.client.get(app.url("/health")).send().await.unwrap();
+    let b = app.client.get(app.url("/health")).send().await.unwrap();
+    let (a, b) = (
+        a.headers()["x-request-id"].to_str().unwrap().to_owned(),
+        b.headers()["x-request-id"].to_str().unwrap().to_owned(),
+    );
+    assert_eq!(a.len(), 36, "a UUID: {a}");
+    assert_ne!(a, b);
+
+    // A header that is not a sane id is replaced, not echoed.
+    let res = app
+        .client
+        .get(app.url("/health"))
+        .header("X-Request-Id", "x".repeat(300))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-request-id"].len(), 36);
+}
+
+#[tokio::test]
+async fn cors_preflight_allows_the_frontend_and_refuses_others() {
+    let app = spawn_app().await;
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(Method::OPTIONS, app.url("/workflows"))
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "POST")
+            .header(
+                "Access-Control-Request-Headers",
+                "content-type, authorization",
+            )
+            .send()
+    };
+    let ok = preflight("http://localhost:3000").await.unwrap();
+    assert!(ok.status().is_success(), "{}", ok.status());
+    assert_eq!(
+        ok.headers()["access-control-allow-origin"],
+        "http://localhost:3000"
+    );
+    assert_eq!(ok.headers()["access-control-allow-credentials"], "true");
+
+    let refused = preflight("http://evil.example").await.unwrap();
+    assert!(
+        refused
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+    assert_eq!(refused.status(), 400);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["code"], "bad_request", "{body}");
+
+    // A simple request from the frontend gets the header, with the request id exposed.
+    let res = app
+        .client
+        .get(app.url("/health"))
+        .header("Origin", "http://localhost:3000")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.headers()["access-control-allow-origin"],
+        "http://localhost:3000"
+    );
+    let exposed = res.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(exposed.contains("x-request-id"), "{exposed}");
+}
+
+#[tokio::test]
+async fn production_with_a_short_secret_refuses_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = test_settings(
+        dir.path(),
+        &[("APP_ENV", "production"), ("JWT_SECRET", "too-short")],
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("JWT_SECRET is too short"), "{err}");
+    let err = test_settings(dir.path(), &[("APP_ENV", "production")]).unwrap_err();
+    assert!(err.to_string().contains("JWT_SECRET is required"), "{err}");
+
+    let long = "s".repeat(40);
+    let settings = test_settings(
+        dir.path(),
+        &[("APP_ENV", "production"), ("JWT_SECRET", &long)],
+    )
+    .unwrap();
+    let app = Application::build(settings)
+        .await
+        .expect("a long secret starts");
+    assert!(app.port() > 0);
+}
