@@ -92,6 +92,14 @@ pub struct Settings {
     pub body_limit_bytes: usize,
     pub request_timeout_secs: u64,
     pub shutdown_timeout_secs: u64,
+    /// Failed logins allowed per client and per email within `login_window_secs`.
+    /// Largest workflow the compiler accepts (`too_many_nodes` past it).
+    pub max_nodes: usize,
+    pub login_attempts: u32,
+    pub login_window_secs: u64,
+    /// Take the client address from `Forwarded`/`X-Forwarded-For` (only behind a proxy you
+    /// trust: anyone can send these headers).
+    pub trust_proxy_headers: bool,
     pub log_format: Option<LogFormat>,
     pub smtp: SmtpSettings,
     #[serde(default)]
@@ -125,6 +133,10 @@ impl Settings {
             .set_default("body_limit_bytes", 1024 * 1024)?
             .set_default("request_timeout_secs", 30)?
             .set_default("shutdown_timeout_secs", 10)?
+            .set_default("max_nodes", 500)?
+            .set_default("login_attempts", 5)?
+            .set_default("login_window_secs", 15 * 60)?
+            .set_default("trust_proxy_headers", false)?
             .set_default("smtp.from", "Orchestrix <no-reply@orchestrix.local>")?
             .set_default("smtp.security", "starttls")?;
         for (name, value) in vars {
@@ -231,6 +243,10 @@ fn setting_key(name: &str) -> Option<&'static str> {
         "REQUEST_TIMEOUT_SECS" => "request_timeout_secs",
         "SHUTDOWN_TIMEOUT_SECS" => "shutdown_timeout_secs",
         "LOG_FORMAT" => "log_format",
+        "LOGIN_ATTEMPTS" => "login_attempts",
+        "MAX_NODES" => "max_nodes",
+        "LOGIN_WINDOW_SECS" => "login_window_secs",
+        "TRUST_PROXY_HEADERS" => "trust_proxy_headers",
         "SMTP_HOST" => "smtp.host",
         "SMTP_PORT" => "smtp.port",
         "SMTP_USER" => "smtp.user",

@@ -102,3 +102,37 @@ pub fn code_for_status(status: StatusCode) -> ErrorCode {
         _ => ErrorCode::Internal,
     }
 }
+
+impl From<orchestrix_store::StoreError> for ApiError {
+    fn from(e: orchestrix_store::StoreError) -> Self {
+        use orchestrix_store::StoreError as E;
+        match e {
+            E::DuplicateKey { field } => ApiError::msg(
+                ErrorCode::DuplicateKey,
+                format!("'{field}' already holds this value"),
+            )
+            .details(json!({"field": field})),
+            E::Unavailable(why) => {
+                tracing::warn!(error = %why, "store unavailable");
+                ApiError::new(ErrorCode::StorageUnavailable)
+            }
+            E::InvalidQuery(why) => ApiError::msg(ErrorCode::InvalidQuery, why),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<orchestrix_auth::AuthError> for ApiError {
+    fn from(e: orchestrix_auth::AuthError) -> Self {
+        use orchestrix_auth::AuthError as E;
+        match e {
+            E::Validation(details) => ApiError::new(ErrorCode::ValidationFailed).details(details),
+            E::Invalid(msg) => ApiError::msg(ErrorCode::ValidationFailed, msg),
+            E::EmailTaken => ApiError::msg(ErrorCode::Conflict, "This email is already registered"),
+            E::InvalidCredentials => ApiError::new(ErrorCode::InvalidCredentials),
+            E::Unauthorized => ApiError::new(ErrorCode::Unauthorized),
+            E::Store(e) => e.into(),
+            E::Internal(e) => ApiError::internal(e),
+        }
+    }
+}

@@ -3,11 +3,17 @@
 //! Handlers extract, authorise, call a crate and map the result to a response; the work
 //! itself happens in the crates below.
 
+pub mod authn;
 pub mod cli;
+pub mod collections;
 pub mod configuration;
 pub mod error;
 pub mod extract;
+pub mod jobs;
+pub mod rate_limit;
 pub mod request_id;
 pub mod routes;
 pub mod startup;
+pub mod state;
 pub mod telemetry;
+pub mod workflows;

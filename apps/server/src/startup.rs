@@ -2,42 +2,14 @@
 
 use crate::configuration::Settings;
 use crate::extract::BodyLimit;
-use crate::{request_id, routes};
+use crate::state::AppState;
+use crate::{jobs, request_id, routes};
 use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, http, web};
 use anyhow::Context;
-use secrecy::SecretString;
-use serde::Serialize;
 use std::net::TcpListener;
-use std::sync::Arc;
-
-/// What `/health` says about the store.
-#[derive(Debug, Clone, Serialize)]
-pub struct StorageHealth {
-    pub kind: &'static str,
-    pub ok: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-}
-
-/// Shared state every handler can reach.
-pub struct AppState {
-    pub settings: Arc<Settings>,
-    /// The platform token secret (resolved once at start-up).
-    pub jwt_secret: SecretString,
-}
-
-impl AppState {
-    pub async fn storage_health(&self) -> StorageHealth {
-        StorageHealth {
-            kind: self.settings.storage.as_str(),
-            ok: true,
-            message: Some("not configured: the storage layer is not wired in yet".into()),
-        }
-    }
-}
 
 /// A bound, not yet running server.
 pub struct Application {
@@ -51,11 +23,8 @@ impl Application {
         let address = format!("{}:{}", settings.host, settings.port);
         let listener = TcpListener::bind(&address).with_context(|| format!("binding {address}"))?;
         let port = listener.local_addr()?.port();
-        let jwt_secret = settings.resolve_jwt_secret()?;
-        let state = web::Data::new(AppState {
-            settings: Arc::new(settings.clone()),
-            jwt_secret,
-        });
+        let state = web::Data::new(AppState::build(settings.clone()).await?);
+        jobs::spawn_cleanup(state.clone());
         let server = run(listener, state, &settings)?;
         Ok(Self { port, server })
     }
@@ -89,15 +58,27 @@ fn cors(origins: &[String]) -> Cors {
     cors
 }
 
+/// Request counts and latency histograms by route pattern, method and status at
+/// `GET /metrics`. Unknown paths share one label so scanners cannot blow up the series.
+fn metrics() -> anyhow::Result<actix_web_prom::PrometheusMetrics> {
+    actix_web_prom::PrometheusMetricsBuilder::new("orchestrix")
+        .endpoint("/metrics")
+        .mask_unmatched_patterns("UNMATCHED")
+        .build()
+        .map_err(|e| anyhow::anyhow!("setting up metrics: {e}"))
+}
+
 fn run(
     listener: TcpListener,
     state: web::Data<AppState>,
     settings: &Settings,
 ) -> anyhow::Result<Server> {
     let origins = settings.frontend_url.clone();
+    let metrics = metrics()?;
     let body_limit = web::Data::new(BodyLimit(settings.body_limit_bytes));
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(metrics.clone())
             .wrap(cors(&origins))
             .wrap(from_fn(request_id::middleware))
             .app_data(state.clone())

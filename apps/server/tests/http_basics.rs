@@ -206,3 +206,36 @@ async fn production_with_a_short_secret_refuses_to_start() {
         .expect("a long secret starts");
     assert!(app.port() > 0);
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_status() {
+    let app = spawn_app().await;
+    app.client.get(app.url("/health")).send().await.unwrap();
+    app.client.get(app.url("/workflows")).send().await.unwrap();
+    app.client
+        .get(app.url("/no/such/thing/at/all"))
+        .send()
+        .await
+        .unwrap();
+    let res = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let text = res.text().await.unwrap();
+    let line = |needle: &[&str]| {
+        text.lines().any(|l| {
+            l.starts_with("orchestrix_http_requests_total") && needle.iter().all(|n| l.contains(n))
+        })
+    };
+    assert!(line(&["endpoint=\"/health\"", "status=\"200\""]), "{text}");
+    assert!(
+        line(&["endpoint=\"/workflows\"", "status=\"401\""]),
+        "{text}"
+    );
+    assert!(
+        line(&["endpoint=\"UNMATCHED\"", "status=\"404\""]),
+        "{text}"
+    );
+    assert!(
+        text.contains("orchestrix_http_requests_duration_seconds_bucket"),
+        "latency histogram"
+    );
+}

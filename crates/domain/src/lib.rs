@@ -18,6 +18,7 @@ mod execution;
 mod ids;
 mod node;
 mod records;
+mod schema;
 mod slug;
 mod workflow;
 
@@ -38,6 +39,7 @@ pub use node::{
     ValidationRule,
 };
 pub use records::{PublicUser, PublishedApi, Session, User, WorkflowRecord};
+pub use schema::{FieldErrors, WriteMode};
 pub use slug::ApiSlug;
 pub use workflow::{BranchHandle, Edge, Node, Workflow, WorkflowShape, WorkflowSource};
 

@@ -1,6 +1,6 @@
 //! `GET /health`: liveness plus whether the store answers.
 
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
 use serde_json::json;
 

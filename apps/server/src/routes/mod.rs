@@ -4,10 +4,18 @@ use crate::error::ApiError;
 use actix_web::web;
 use orchestrix_domain::ErrorCode;
 
+pub mod auth;
+pub mod collections;
 pub mod health;
+pub mod workflows;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     health::configure(cfg);
+    auth::configure(cfg);
+    cfg.configure(workflows::configure("/workflows"));
+    cfg.configure(workflows::configure("/workflow"));
+    cfg.configure(collections::configure("/collections"));
+    cfg.configure(collections::configure("/db/schemas"));
 }
 
 /// Unknown routes: 404 `not_found`, decided before authentication.

@@ -76,3 +76,38 @@ pub fn real_server(var: &str, what: &str) -> Option<String> {
         }
     }
 }
+
+/// Registers a user and returns its token.
+pub async fn register_user(app: &TestApp, email: &str) -> String {
+    let res = app
+        .client
+        .post(app.url("/auth/register"))
+        .json(&serde_json::json!({"email": email, "password": "correct-horse", "name": "Test"}))
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(res.status(), 201, "registering {email}");
+    let body: serde_json::Value = res.json().await.expect("json");
+    body["token"].as_str().expect("token").to_owned()
+}
+
+/// Sends a JSON request with a bearer token and returns status and body.
+pub async fn call(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let mut req = app.client.request(method, app.url(path)).bearer_auth(token);
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let res = req.send().await.expect("request");
+    let status = res.status().as_u16();
+    let text = res.text().await.expect("body");
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+    )
+}

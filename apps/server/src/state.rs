@@ -1,0 +1,96 @@
+//! What every handler can reach, built once at start-up.
+
+use crate::collections::Collections;
+use crate::configuration::{Settings, StorageKind};
+use crate::rate_limit::LoginLimiter;
+use crate::workflows::WorkflowCatalog;
+use anyhow::Context;
+use orchestrix_auth::{Accounts, Passwords, TokenKeys};
+use orchestrix_store::{DocumentStore, SqliteStore};
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What `/health` says about the store.
+#[derive(Debug, Clone, Serialize)]
+pub struct StorageHealth {
+    pub kind: &'static str,
+    pub ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub store: Arc<dyn DocumentStore>,
+    pub accounts: Accounts,
+    pub login_limiter: LoginLimiter,
+    pub workflows: WorkflowCatalog,
+    pub collections: Collections,
+}
+
+impl AppState {
+    /// Opens the configured store, applies migrations, and derives the keys.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let store = open_store(&settings).await?;
+        let report = orchestrix_store::migrate(store.as_ref())
+            .await
+            .context("applying migrations")?;
+        if !report.applied.is_empty() {
+            tracing::info!(applied = ?report.applied, "migrations applied");
+        }
+        let keys = TokenKeys::new(settings.resolve_jwt_secret()?);
+        let accounts = Accounts::new(store.clone(), keys, Passwords::new(settings.bcrypt_cost));
+        let login_limiter = LoginLimiter::new(
+            settings.login_attempts,
+            Duration::from_secs(settings.login_window_secs),
+        );
+        let workflows = WorkflowCatalog::new(store.clone(), settings.max_nodes);
+        let collections = Collections::new(store.clone(), *accounts.passwords());
+        Ok(Self {
+            settings: Arc::new(settings),
+            store,
+            accounts,
+            login_limiter,
+            workflows,
+            collections,
+        })
+    }
+
+    pub async fn storage_health(&self) -> StorageHealth {
+        let kind = self.store.kind();
+        match tokio::time::timeout(Duration::from_secs(2), self.store.ping()).await {
+            Ok(Ok(())) => StorageHealth {
+                kind,
+                ok: true,
+                error: None,
+            },
+            Ok(Err(e)) => StorageHealth {
+                kind,
+                ok: false,
+                error: Some(e.to_string()),
+            },
+            Err(_) => StorageHealth {
+                kind,
+                ok: false,
+                error: Some("no answer within 2 s".into()),
+            },
+        }
+    }
+}
+
+/// The store `STORAGE` selects: the embedded SQLite file by default.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn DocumentStore>> {
+    match settings.storage {
+        StorageKind::Sqlite => {
+            let path = &settings.database_path;
+            let store = SqliteStore::open(path)
+                .await
+                .with_context(|| format!("opening the embedded store at {}", path.display()))?;
+            Ok(Arc::new(store))
+        }
+        StorageKind::Mongodb => {
+            anyhow::bail!("STORAGE=mongodb: the MongoDB adapter is not wired into this build yet")
+        }
+    }
+}
