@@ -10,6 +10,8 @@ pub mod configuration;
 pub mod error;
 pub mod extract;
 pub mod jobs;
+pub mod openapi;
+pub mod ports;
 pub mod rate_limit;
 pub mod request_id;
 pub mod routes;

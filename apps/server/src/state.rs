@@ -7,6 +7,7 @@ use crate::workflows::WorkflowCatalog;
 use anyhow::Context;
 use orchestrix_auth::{Accounts, Passwords, TokenKeys};
 use orchestrix_store::{DocumentStore, SqliteStore};
+use secrecy::ExposeSecret;
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,7 +47,7 @@ impl AppState {
             Duration::from_secs(settings.login_window_secs),
         );
         let workflows = WorkflowCatalog::new(store.clone(), settings.max_nodes);
-        let collections = Collections::new(store.clone(), *accounts.passwords());
+        let collections = Collections::new(store.clone(), accounts.passwords().clone());
         Ok(Self {
             settings: Arc::new(settings),
             store,
@@ -90,7 +91,17 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn DocumentS
             Ok(Arc::new(store))
         }
         StorageKind::Mongodb => {
-            anyhow::bail!("STORAGE=mongodb: the MongoDB adapter is not wired into this build yet")
+            let uri = settings
+                .mongodb_uri
+                .as_ref()
+                .context("STORAGE=mongodb needs MONGODB_URI")?;
+            let store = orchestrix_store_mongo::MongoStore::connect(
+                uri.expose_secret(),
+                Default::default(),
+            )
+            .await
+            .context("connecting to MongoDB (MONGODB_URI)")?;
+            Ok(Arc::new(store))
         }
     }
 }

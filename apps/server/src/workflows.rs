@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 /// The body of `POST /workflows` and `PUT /workflows/{id}`. `ownerId` may be sent by seed
 /// clients; it is ignored (the caller is the owner).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SaveWorkflow {
     #[serde(default)]
@@ -33,7 +33,7 @@ pub struct SaveWorkflow {
 }
 
 /// The body of `POST /workflows/validate`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ValidateWorkflow {
     #[serde(default)]
     pub steps: Option<Vec<Value>>,

@@ -1,9 +1,10 @@
 //! `/auth`: registration, login, sessions that can be revoked, token tampering, and the
 //! failed-login limit.
 
+#[macro_use]
 mod common;
 
-use common::{TestApp, spawn_app, spawn_app_with};
+use common::{Store, TestApp, spawn, spawn_app_with};
 use serde_json::{Value, json};
 
 async fn register(app: &TestApp, email: &str) -> (reqwest::StatusCode, Value) {
@@ -27,9 +28,10 @@ async fn me(app: &TestApp, token: &str) -> reqwest::StatusCode {
         .status()
 }
 
-#[tokio::test]
-async fn register_login_me_logout() {
-    let app = spawn_app().await;
+async fn register_login_me_logout(store: Store) {
+    let Some(app) = spawn(store, &[]).await else {
+        return;
+    };
     let (status, body) = register(&app, "ada@example.com").await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["message"], "User registered successfully");
@@ -108,9 +110,10 @@ fn body_token(v: &Value) -> String {
     v["token"].as_str().unwrap().to_owned()
 }
 
-#[tokio::test]
-async fn registration_errors() {
-    let app = spawn_app().await;
+async fn registration_errors(store: Store) {
+    let Some(app) = spawn(store, &[]).await else {
+        return;
+    };
     let res = app
         .client
         .post(app.url("/auth/register"))
@@ -145,9 +148,10 @@ async fn registration_errors() {
     );
 }
 
-#[tokio::test]
-async fn wrong_password_and_unknown_email_look_the_same() {
-    let app = spawn_app().await;
+async fn wrong_password_and_unknown_email_look_the_same(store: Store) {
+    let Some(app) = spawn(store, &[]).await else {
+        return;
+    };
     register(&app, "c@example.com").await;
     let mut bodies = vec![];
     for email in ["c@example.com", "ghost@example.com"] {
@@ -167,10 +171,11 @@ async fn wrong_password_and_unknown_email_look_the_same() {
     assert_eq!(bodies[0], bodies[1]);
 }
 
-#[tokio::test]
-async fn bad_tokens_get_401() {
+async fn bad_tokens_get_401(store: Store) {
     use base64::Engine;
-    let app = spawn_app().await;
+    let Some(app) = spawn(store, &[]).await else {
+        return;
+    };
     let (_, body) = register(&app, "d@example.com").await;
     let token = body_token(&body);
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -191,6 +196,7 @@ async fn bad_tokens_get_401() {
     );
     let other_secret = {
         let dir = tempfile::tempdir().unwrap();
+        // Another deployment (another secret) on the embedded store.
         let other = spawn_app_with(&[
             ("JWT_SECRET", &"z".repeat(40)),
             ("DATABASE_PATH", dir.path().join("o.db").to_str().unwrap()),
@@ -221,9 +227,10 @@ async fn bad_tokens_get_401() {
     assert_eq!(me(&app, &token).await, 200, "the real token still works");
 }
 
-#[tokio::test]
-async fn the_sixth_failed_login_is_limited_and_other_clients_are_not() {
-    let app = spawn_app_with(&[("TRUST_PROXY_HEADERS", "true")]).await;
+async fn the_sixth_failed_login_is_limited_and_other_clients_are_not(store: Store) {
+    let Some(app) = spawn(store, &[("TRUST_PROXY_HEADERS", "true")]).await else {
+        return;
+    };
     register(&app, "e@example.com").await;
     register(&app, "f@example.com").await;
     let attempt = |ip: &'static str, email: &'static str, password: &'static str| {
@@ -269,9 +276,10 @@ async fn the_sixth_failed_login_is_limited_and_other_clients_are_not() {
     );
 }
 
-#[tokio::test]
-async fn compatibility_mode_acts_as_user_default() {
-    let app = spawn_app_with(&[("AUTH_REQUIRED", "false")]).await;
+async fn compatibility_mode_acts_as_user_default(store: Store) {
+    let Some(app) = spawn(store, &[("AUTH_REQUIRED", "false")]).await else {
+        return;
+    };
     let res = app
         .client
         .post(app.url("/auth/logout"))
@@ -279,7 +287,9 @@ async fn compatibility_mode_acts_as_user_default() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200, "no token needed in compatibility mode");
-    let strict = spawn_app().await;
+    let Some(strict) = spawn(store, &[]).await else {
+        return;
+    };
     assert_eq!(
         strict
             .client
@@ -291,3 +301,12 @@ async fn compatibility_mode_acts_as_user_default() {
         401
     );
 }
+
+both_stores!(
+    register_login_me_logout,
+    registration_errors,
+    wrong_password_and_unknown_email_look_the_same,
+    bad_tokens_get_401,
+    the_sixth_failed_login_is_limited_and_other_clients_are_not,
+    compatibility_mode_acts_as_user_default
+);

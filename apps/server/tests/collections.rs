@@ -1,9 +1,10 @@
 //! `/collections`: definitions, documents, schema checks, unique fields, passwords, queries,
 //! and tenancy.
 
+#[macro_use]
 mod common;
 
-use common::{call, register_user, spawn_app};
+use common::{Store, call, register_user, spawn};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -16,9 +17,10 @@ fn users_def() -> Value {
     }})
 }
 
-#[tokio::test]
-async fn define_insert_query_update_delete() {
-    let app = spawn_app().await;
+async fn define_insert_query_update_delete(store: Store) {
+    let Some(app) = spawn(store, &[]).await else {
+        return;
+    };
     let t = register_user(&app, "c1@example.com").await;
     let (status, created) = call(&app, Method::POST, "/collections", &t, Some(users_def())).await;
     assert_eq!(status, 201, "{created}");
@@ -157,9 +159,10 @@ fn urlencode(s: &str) -> String {
         .collect()
 }
 
-#[tokio::test]
-async fn schema_unique_and_query_errors() {
-    let app = spawn_app().await;
+async fn schema_unique_and_query_errors(store: Store) {
+    let Some(app) = spawn(store, &[]).await else {
+        return;
+    };
     let t = register_user(&app, "c2@example.com").await;
     call(&app, Method::POST, "/collections", &t, Some(users_def())).await;
     let (status, bad) = call(
@@ -257,9 +260,10 @@ async fn schema_unique_and_query_errors() {
     );
 }
 
-#[tokio::test]
-async fn owners_see_only_their_own_collections_and_documents() {
-    let app = spawn_app().await;
+async fn owners_see_only_their_own_collections_and_documents(store: Store) {
+    let Some(app) = spawn(store, &[]).await else {
+        return;
+    };
     let alice = register_user(&app, "alice@example.com").await;
     let bob = register_user(&app, "bob@example.com").await;
     let (_, me) = call(&app, Method::GET, "/auth/me", &alice, None).await;
@@ -373,3 +377,9 @@ async fn owners_see_only_their_own_collections_and_documents() {
         assert_eq!(rows["data"], json!([]), "{name}");
     }
 }
+
+both_stores!(
+    define_insert_query_update_delete,
+    schema_unique_and_query_errors,
+    owners_see_only_their_own_collections_and_documents
+);

@@ -1,31 +1,40 @@
 //! The HTTP basics every route shares: error bodies, request ids, body limits, CORS, and
 //! refusing to start with unsafe production settings.
 
+#[macro_use]
 mod common;
 
-use common::{spawn_app, spawn_app_with, test_settings};
+use common::{Store, spawn, test_settings};
 use orchestrix_server::startup::Application;
 use reqwest::Method;
 use serde_json::Value;
 
-#[tokio::test]
-async fn health_answers_ok_with_the_contract_fields() {
-    let app = spawn_app().await;
+async fn health_answers_ok_with_the_contract_fields(store: Store) {
+    let Some(app) = spawn(store, &[]).await else {
+        return;
+    };
     let res = app.client.get(app.url("/health")).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["status"], "ok");
     assert_eq!(body["environment"], "development");
-    assert_eq!(body["storage"]["kind"], "sqlite");
+    let kind = if store == Store::Mongo {
+        "mongodb"
+    } else {
+        "sqlite"
+    };
+    assert_eq!(body["storage"]["kind"], kind);
+    assert_eq!(body["storage"]["ok"], true);
     assert!(
         body["timestamp"].as_str().is_some_and(|t| t.ends_with('Z')),
         "{body}"
     );
 }
 
-#[tokio::test]
-async fn unknown_route_is_404_with_the_error_body() {
-    let app = spawn_app().await;
+async fn unknown_route_is_404_with_the_error_body(store: Store) {
+    let Some(app) = spawn(store, &[]).await else {
+        return;
+    };
     for (method, path) in [
         (Method::GET, "/nope"),
         (Method::POST, "/workflows/x/y/z/w"),
@@ -54,7 +63,9 @@ async fn unknown_route_is_404_with_the_error_body() {
 
 #[tokio::test]
 async fn malformed_json_is_400_invalid_json() {
-    let app = spawn_app().await;
+    let Some(app) = spawn(Store::Sqlite, &[]).await else {
+        return;
+    };
     for body in ["{\"email\": ", "not json", ""] {
         let res = app
             .client
@@ -83,7 +94,9 @@ async fn malformed_json_is_400_invalid_json() {
 
 #[tokio::test]
 async fn oversized_body_is_413_with_the_error_body() {
-    let app = spawn_app_with(&[("BODY_LIMIT_BYTES", "2048")]).await;
+    let Some(app) = spawn(Store::Sqlite, &[("BODY_LIMIT_BYTES", "2048")]).await else {
+        return;
+    };
     let big = serde_json::json!({"email": "a@b.co", "password": "x".repeat(4096)}).to_string();
     let res = app
         .client
@@ -101,7 +114,9 @@ async fn oversized_body_is_413_with_the_error_body() {
 
 #[tokio::test]
 async fn request_id_is_echoed_or_generated() {
-    let app = spawn_app().await;
+    let Some(app) = spawn(Store::Sqlite, &[]).await else {
+        return;
+    };
     let res = app
         .client
         .get(app.url("/health"))
@@ -133,7 +148,9 @@ async fn request_id_is_echoed_or_generated() {
 
 #[tokio::test]
 async fn cors_preflight_allows_the_frontend_and_refuses_others() {
-    let app = spawn_app().await;
+    let Some(app) = spawn(Store::Sqlite, &[]).await else {
+        return;
+    };
     let preflight = |origin: &'static str| {
         app.client
             .request(Method::OPTIONS, app.url("/workflows"))
@@ -209,7 +226,9 @@ async fn production_with_a_short_secret_refuses_to_start() {
 
 #[tokio::test]
 async fn metrics_count_requests_by_route_and_status() {
-    let app = spawn_app().await;
+    let Some(app) = spawn(Store::Sqlite, &[]).await else {
+        return;
+    };
     app.client.get(app.url("/health")).send().await.unwrap();
     app.client.get(app.url("/workflows")).send().await.unwrap();
     app.client
@@ -239,3 +258,8 @@ async fn metrics_count_requests_by_route_and_status() {
         "latency histogram"
     );
 }
+
+both_stores!(
+    health_answers_ok_with_the_contract_fields,
+    unknown_route_is_404_with_the_error_body
+);

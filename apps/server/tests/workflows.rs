@@ -1,9 +1,10 @@
 //! `/workflows`: save (compile + publish), read, list, update, delete, validate; tenancy;
 //! the seed's request shapes.
 
+#[macro_use]
 mod common;
 
-use common::{call, register_user, spawn_app};
+use common::{Store, call, register_user, spawn};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -24,9 +25,10 @@ fn signup_graph(id: &str) -> Value {
     })
 }
 
-#[tokio::test]
-async fn save_read_update_list_delete() {
-    let app = spawn_app().await;
+async fn save_read_update_list_delete(store: Store) {
+    let Some(app) = spawn(store, &[]).await else {
+        return;
+    };
     let token = register_user(&app, "owner@example.com").await;
 
     let (status, saved) = call(
@@ -136,9 +138,10 @@ async fn save_read_update_list_delete() {
     );
 }
 
-#[tokio::test]
-async fn save_rejects_bad_input_with_field_details() {
-    let app = spawn_app().await;
+async fn save_rejects_bad_input_with_field_details(store: Store) {
+    let Some(app) = spawn(store, &[]).await else {
+        return;
+    };
     let token = register_user(&app, "o2@example.com").await;
     for (body, field) in [
         (json!({"apiName": "X"}), "steps"),
@@ -161,9 +164,10 @@ async fn save_rejects_bad_input_with_field_details() {
     }
 }
 
-#[tokio::test]
-async fn drafts_with_errors_are_saved_with_their_diagnostics() {
-    let app = spawn_app().await;
+async fn drafts_with_errors_are_saved_with_their_diagnostics(store: Store) {
+    let Some(app) = spawn(store, &[]).await else {
+        return;
+    };
     let token = register_user(&app, "o3@example.com").await;
     let body = json!({"apiName": "Draft", "steps": [{"id": "a", "type": "teleport"}, {"id": "b", "type": "response", "body": "{{nothing}}"}]});
     let (status, saved) = call(&app, Method::POST, "/workflows", &token, Some(body)).await;
@@ -188,9 +192,10 @@ async fn drafts_with_errors_are_saved_with_their_diagnostics() {
     );
 }
 
-#[tokio::test]
-async fn validate_reports_without_saving() {
-    let app = spawn_app().await;
+async fn validate_reports_without_saving(store: Store) {
+    let Some(app) = spawn(store, &[]).await else {
+        return;
+    };
     let token = register_user(&app, "o4@example.com").await;
     let cyclic = json!({"nodes": [
         {"id": "a", "type": "input", "data": {"fields": {"variables": [{"name": "x"}]}}},
@@ -218,9 +223,10 @@ async fn validate_reports_without_saving() {
     assert_eq!(list["workflows"], json!([]));
 }
 
-#[tokio::test]
-async fn another_owner_gets_404_whatever_owner_id_it_sends() {
-    let app = spawn_app().await;
+async fn another_owner_gets_404_whatever_owner_id_it_sends(store: Store) {
+    let Some(app) = spawn(store, &[]).await else {
+        return;
+    };
     let alice = register_user(&app, "alice@example.com").await;
     let bob = register_user(&app, "bob@example.com").await;
     let (_, saved) = call(
@@ -268,9 +274,10 @@ async fn another_owner_gets_404_whatever_owner_id_it_sends() {
     );
 }
 
-#[tokio::test]
-async fn management_routes_need_a_token_but_unknown_routes_are_404_first() {
-    let app = spawn_app().await;
+async fn management_routes_need_a_token_but_unknown_routes_are_404_first(store: Store) {
+    let Some(app) = spawn(store, &[]).await else {
+        return;
+    };
     let res = app.client.get(app.url("/workflows")).send().await.unwrap();
     assert_eq!(res.status(), 401);
     let res = app
@@ -283,9 +290,10 @@ async fn management_routes_need_a_token_but_unknown_routes_are_404_first() {
 }
 
 /// The seed frontend's flow, field by field.
-#[tokio::test]
-async fn seed_request_shapes_keep_working() {
-    let app = spawn_app().await;
+async fn seed_request_shapes_keep_working(store: Store) {
+    let Some(app) = spawn(store, &[]).await else {
+        return;
+    };
     let res = app
         .client
         .post(app.url("/auth/register"))
@@ -343,3 +351,13 @@ async fn seed_request_shapes_keep_working() {
     assert_eq!((status, del["ok"].as_bool()), (200, Some(true)));
     assert!(del["message"].is_string());
 }
+
+both_stores!(
+    save_read_update_list_delete,
+    save_rejects_bad_input_with_field_details,
+    drafts_with_errors_are_saved_with_their_diagnostics,
+    validate_reports_without_saving,
+    another_owner_gets_404_whatever_owner_id_it_sends,
+    management_routes_need_a_token_but_unknown_routes_are_404_first,
+    seed_request_shapes_keep_working
+);

@@ -1,12 +1,25 @@
 //! bcrypt hashing and verification, always on tokio's blocking pool: a hash at cost 10 takes
 //! tens of milliseconds, which would stall every request sharing an async worker.
+//!
+//! The blocking pool alone is not enough: fifty sign-ups at once would start fifty CPU-bound
+//! threads that crowd the async workers off the cores. At most (cores - 1) hashes run at
+//! once; the rest wait their turn without holding a thread.
 
 use crate::AuthError;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
 
 /// Hashes and checks passwords at a fixed bcrypt cost.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Passwords {
     cost: u32,
+    slots: Arc<Semaphore>,
+}
+
+fn hashing_slots() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get().saturating_sub(1))
+        .max(1)
 }
 
 /// bcrypt reads at most 72 bytes; longer passwords would silently share a hash.
@@ -16,7 +29,23 @@ impl Passwords {
     pub fn new(cost: u32) -> Self {
         Self {
             cost: cost.clamp(4, 31),
+            slots: Arc::new(Semaphore::new(hashing_slots())),
         }
+    }
+
+    /// Runs one bcrypt computation on the blocking pool once a slot is free.
+    async fn on_slot<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AuthError> {
+        let _slot = self
+            .slots
+            .acquire()
+            .await
+            .map_err(|e| AuthError::Internal(e.to_string()))?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| AuthError::Internal(e.to_string()))
     }
 
     pub async fn hash(&self, plain: &str) -> Result<String, AuthError> {
@@ -26,9 +55,8 @@ impl Passwords {
             )));
         }
         let (plain, cost) = (plain.to_owned(), self.cost);
-        tokio::task::spawn_blocking(move || bcrypt::hash(plain, cost))
-            .await
-            .map_err(|e| AuthError::Internal(e.to_string()))?
+        self.on_slot(move || bcrypt::hash(plain, cost))
+            .await?
             .map_err(|e| AuthError::Internal(e.to_string()))
     }
 
@@ -38,9 +66,8 @@ impl Passwords {
             return Ok(false);
         }
         let (plain, hash) = (plain.to_owned(), hash.to_owned());
-        tokio::task::spawn_blocking(move || bcrypt::verify(plain, &hash).unwrap_or(false))
+        self.on_slot(move || bcrypt::verify(plain, &hash).unwrap_or(false))
             .await
-            .map_err(|e| AuthError::Internal(e.to_string()))
     }
 
     /// Spends the same time as a real check when there is no user, so timing does not tell

@@ -92,7 +92,7 @@ impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = self.secs;
         for (unit, size) in [("w", 604_800), ("d", 86_400), ("h", 3600), ("m", 60)] {
-            if s % size == 0 {
+            if s.is_multiple_of(size) {
                 return write!(f, "{}{unit}", s / size);
             }
         }

@@ -188,6 +188,15 @@ impl Node {
             .filter(|(k, _)| !LAYOUT_KEYS.contains(&k.as_str()))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
+        // In the flat form `data` is a field (dbInsert / dbUpdate), not the canvas's
+        // `{label, fields}` wrapper: an object with neither key is taken as the field.
+        if let Some(d) = data
+            && !d.is_empty()
+            && !d.contains_key("fields")
+            && !d.contains_key("label")
+        {
+            fields.insert("data".to_owned(), Value::Object(d.clone()));
+        }
         if let Some(Value::Object(inner)) = data.and_then(|d| d.get("fields")) {
             for (k, v) in inner {
                 fields.insert(k.clone(), v.clone());
@@ -290,6 +299,18 @@ mod tests {
         assert_eq!(n.label, "7");
         assert_eq!(n.fields["status"], json!(202));
         assert!(!n.fields.contains_key("data"));
+    }
+
+    #[test]
+    fn a_flat_data_field_is_a_field_not_the_canvas_wrapper() {
+        let wf = Workflow::normalize(&source(json!({"steps": [
+            {"id": "a", "type": "dbInsert", "collection": "c", "data": {"email": "x"}},
+            {"id": "b", "type": "dbInsert", "data": {"label": "B", "fields": {"collection": "c", "data": {"k": 1}}}}
+        ]})))
+        .unwrap();
+        assert_eq!(wf.nodes[0].fields["data"], json!({"email": "x"}));
+        assert_eq!(wf.nodes[1].fields["data"], json!({"k": 1}));
+        assert_eq!(wf.nodes[1].label, "B");
     }
 
     #[test]

@@ -21,16 +21,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(sessions);
 }
 
-#[derive(Deserialize)]
-struct Register {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct Register {
     email: String,
     password: String,
     #[serde(default)]
     name: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct Login {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct Login {
     email: String,
     password: String,
 }
@@ -58,8 +58,10 @@ fn client_address(req: &HttpRequest, state: &AppState) -> String {
         .unwrap_or_default()
 }
 
+#[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = Register,
+    responses((status = 201, description = "Registered and logged in", body = crate::openapi::AuthAnswer), (status = 400, description = "Invalid email or password shorter than 8", body = crate::openapi::ErrorBody), (status = 409, description = "Email already registered", body = crate::openapi::ErrorBody)))]
 #[post("/auth/register")]
-async fn register(
+pub(crate) async fn register(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: JsonBody<Register>,
@@ -80,8 +82,10 @@ async fn register(
     })))
 }
 
+#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = Login,
+    responses((status = 200, description = "Logged in", body = crate::openapi::AuthAnswer), (status = 401, description = "Invalid email or password", body = crate::openapi::ErrorBody), (status = 429, description = "Too many failed logins; see Retry-After", body = crate::openapi::ErrorBody)))]
 #[post("/auth/login")]
-async fn login(
+pub(crate) async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: JsonBody<Login>,
@@ -119,8 +123,10 @@ async fn login(
     }
 }
 
+#[utoipa::path(post, path = "/auth/logout", tag = "auth", security(("bearerAuth" = [])),
+    responses((status = 200, description = "The session is revoked", body = serde_json::Value), (status = 401, description = "Missing, invalid or revoked token", body = crate::openapi::ErrorBody)))]
 #[post("/auth/logout")]
-async fn logout(
+pub(crate) async fn logout(
     state: web::Data<AppState>,
     caller: Authenticated,
 ) -> Result<HttpResponse, ApiError> {
@@ -129,8 +135,10 @@ async fn logout(
 }
 
 /// Revokes every session of the caller (e.g. after a lost device).
+#[utoipa::path(post, path = "/auth/logout-all", tag = "auth", security(("bearerAuth" = [])),
+    responses((status = 200, description = "Every session of the caller is revoked", body = serde_json::Value), (status = 401, description = "Missing, invalid or revoked token", body = crate::openapi::ErrorBody)))]
 #[post("/auth/logout-all")]
-async fn logout_all(
+pub(crate) async fn logout_all(
     state: web::Data<AppState>,
     caller: Authenticated,
 ) -> Result<HttpResponse, ApiError> {
@@ -138,8 +146,13 @@ async fn logout_all(
     Ok(HttpResponse::Ok().json(json!({"message": "Logged out everywhere", "revoked": revoked})))
 }
 
+#[utoipa::path(get, path = "/auth/me", tag = "auth", security(("bearerAuth" = [])),
+    responses((status = 200, description = "The caller", body = serde_json::Value), (status = 401, description = "Missing, invalid or revoked token", body = crate::openapi::ErrorBody)))]
 #[get("/auth/me")]
-async fn me(state: web::Data<AppState>, caller: Authenticated) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn me(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+) -> Result<HttpResponse, ApiError> {
     let user = state
         .accounts
         .user(caller.owner())
@@ -148,8 +161,10 @@ async fn me(state: web::Data<AppState>, caller: Authenticated) -> Result<HttpRes
     Ok(HttpResponse::Ok().json(json!({"user": user_json(&user)})))
 }
 
+#[utoipa::path(get, path = "/auth/sessions", tag = "auth", security(("bearerAuth" = [])),
+    responses((status = 200, description = "The caller's live sessions", body = serde_json::Value), (status = 401, description = "Missing, invalid or revoked token", body = crate::openapi::ErrorBody)))]
 #[get("/auth/sessions")]
-async fn sessions(
+pub(crate) async fn sessions(
     state: web::Data<AppState>,
     caller: Authenticated,
 ) -> Result<HttpResponse, ApiError> {

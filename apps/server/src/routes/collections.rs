@@ -27,9 +27,9 @@ pub fn configure(prefix: &'static str) -> impl FnOnce(&mut web::ServiceConfig) {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct Definition {
+pub(crate) struct Definition {
     #[serde(default)]
     collection_name: Option<String>,
     #[serde(default)]
@@ -48,7 +48,12 @@ fn parse_definition(name: &str, fields: &Map<String, Value>) -> Result<Collectio
     })
 }
 
-async fn list(state: web::Data<AppState>, caller: Authenticated) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(get, path = "/collections", tag = "collections", security(("bearerAuth" = [])), 
+    responses((status = 200, description = "ok, schemas (name -> field names) and collections with counts", body = serde_json::Value), (status = 401, description = "Missing, invalid or revoked token", body = crate::openapi::ErrorBody)))]
+pub(crate) async fn list(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+) -> Result<HttpResponse, ApiError> {
     let all = state.collections.list(caller.owner()).await?;
     let schemas: Map<String, Value> = all
         .iter()
@@ -73,7 +78,9 @@ async fn list(state: web::Data<AppState>, caller: Authenticated) -> Result<HttpR
     )
 }
 
-async fn define(
+#[utoipa::path(post, path = "/collections", tag = "collections", security(("bearerAuth" = [])), request_body = Definition,
+    responses((status = 201, description = "Defined (or redefined)", body = serde_json::Value), (status = 400, description = "Invalid name or fields", body = crate::openapi::ErrorBody), (status = 401, description = "Missing, invalid or revoked token", body = crate::openapi::ErrorBody)))]
+pub(crate) async fn define(
     state: web::Data<AppState>,
     caller: Authenticated,
     body: JsonBody<Definition>,
@@ -84,7 +91,9 @@ async fn define(
     Ok(HttpResponse::Created().json(json!({"ok": true, "collection": {"collectionName": def.collection_name, "fields": def.fields_json()}})))
 }
 
-async fn get(
+#[utoipa::path(get, path = "/collections/{name}", tag = "collections", security(("bearerAuth" = [])), params(("name" = String, Path, description = "Collection name")),
+    responses((status = 200, description = "The collection", body = serde_json::Value), (status = 400, description = "Invalid name", body = crate::openapi::ErrorBody), (status = 401, description = "Missing, invalid or revoked token", body = crate::openapi::ErrorBody), (status = 404, description = "No such collection", body = crate::openapi::ErrorBody)))]
+pub(crate) async fn get(
     state: web::Data<AppState>,
     caller: Authenticated,
     name: web::Path<String>,
@@ -96,7 +105,9 @@ async fn get(
     Ok(HttpResponse::Ok().json(json!({"ok": true, "collection": summary.to_json()})))
 }
 
-async fn redefine(
+#[utoipa::path(put, path = "/collections/{name}", tag = "collections", security(("bearerAuth" = [])), params(("name" = String, Path, description = "Collection name")), request_body = Definition,
+    responses((status = 200, description = "Redefined", body = serde_json::Value), (status = 400, description = "Invalid name or fields", body = crate::openapi::ErrorBody), (status = 401, description = "Missing, invalid or revoked token", body = crate::openapi::ErrorBody), (status = 404, description = "No such collection", body = crate::openapi::ErrorBody)))]
+pub(crate) async fn redefine(
     state: web::Data<AppState>,
     caller: Authenticated,
     name: web::Path<String>,
@@ -111,7 +122,9 @@ async fn redefine(
     Ok(HttpResponse::Ok().json(json!({"ok": true, "collection": {"collectionName": def.collection_name, "fields": def.fields_json()}})))
 }
 
-async fn delete(
+#[utoipa::path(delete, path = "/collections/{name}", tag = "collections", security(("bearerAuth" = [])), params(("name" = String, Path, description = "Collection name")),
+    responses((status = 200, description = "The definition and every document are gone", body = serde_json::Value), (status = 400, description = "Invalid name", body = crate::openapi::ErrorBody), (status = 401, description = "Missing, invalid or revoked token", body = crate::openapi::ErrorBody), (status = 404, description = "No such collection", body = crate::openapi::ErrorBody)))]
+pub(crate) async fn delete(
     state: web::Data<AppState>,
     caller: Authenticated,
     name: web::Path<String>,
@@ -123,17 +136,23 @@ async fn delete(
     Ok(HttpResponse::Ok().json(json!({"ok": true, "message": "Collection deleted successfully"})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
-struct DataParams {
+#[into_params(parameter_in = Query)]
+pub(crate) struct DataParams {
+    /// A JSON filter over the collection, with the store's operators (e.g. `{"age":{"$gte":18}}`).
     #[serde(default)]
     filters: Option<String>,
+    /// A JSON sort, e.g. `{"createdAt":-1}`.
     #[serde(default)]
     sort: Option<String>,
+    /// `many` (default) or `one`.
     #[serde(default)]
     find_type: Option<String>,
+    /// At most this many documents (default 100, at most 1000).
     #[serde(default)]
     limit: Option<u64>,
+    /// Skip this many documents first.
     #[serde(default)]
     skip: Option<u64>,
 }
@@ -157,7 +176,9 @@ fn json_param(name: &str, raw: Option<&str>) -> Result<Option<Value>, ApiError> 
     Ok(Some(value))
 }
 
-async fn find(
+#[utoipa::path(get, path = "/collections/{name}/data", tag = "collections", security(("bearerAuth" = [])), params(("name" = String, Path, description = "Collection name"), DataParams),
+    responses((status = 200, description = "ok, data (array, or one document or null) and count", body = serde_json::Value), (status = 400, description = "Invalid name, filters or sort (invalid_query)", body = crate::openapi::ErrorBody), (status = 401, description = "Missing, invalid or revoked token", body = crate::openapi::ErrorBody)))]
+pub(crate) async fn find(
     state: web::Data<AppState>,
     caller: Authenticated,
     name: web::Path<String>,
@@ -185,12 +206,14 @@ async fn find(
     Ok(HttpResponse::Ok().json(json!({"ok": true, "data": data, "count": count})))
 }
 
-#[derive(Deserialize)]
-struct DataBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct DataBody {
     data: Map<String, Value>,
 }
 
-async fn insert(
+#[utoipa::path(post, path = "/collections/{name}/data", tag = "collections", security(("bearerAuth" = [])), params(("name" = String, Path, description = "Collection name")), request_body = DataBody,
+    responses((status = 201, description = "Stored; password fields are hashed and never returned", body = serde_json::Value), (status = 400, description = "Schema violation, details per field", body = crate::openapi::ErrorBody), (status = 401, description = "Missing, invalid or revoked token", body = crate::openapi::ErrorBody), (status = 409, description = "A unique field already holds this value", body = crate::openapi::ErrorBody)))]
+pub(crate) async fn insert(
     state: web::Data<AppState>,
     caller: Authenticated,
     name: web::Path<String>,
@@ -204,7 +227,9 @@ async fn insert(
     Ok(HttpResponse::Created().json(json!({"ok": true, "data": stored, "insertedId": id})))
 }
 
-async fn update(
+#[utoipa::path(put, path = "/collections/{name}/data/{id}", tag = "collections", security(("bearerAuth" = [])), params(("name" = String, Path, description = "Collection name"), ("id" = String, Path, description = "Document id")), request_body = DataBody,
+    responses((status = 200, description = "Merged", body = serde_json::Value), (status = 400, description = "Schema violation", body = crate::openapi::ErrorBody), (status = 401, description = "Missing, invalid or revoked token", body = crate::openapi::ErrorBody), (status = 404, description = "No such document", body = crate::openapi::ErrorBody), (status = 409, description = "A unique field already holds this value", body = crate::openapi::ErrorBody)))]
+pub(crate) async fn update(
     state: web::Data<AppState>,
     caller: Authenticated,
     path: web::Path<(String, String)>,
@@ -221,7 +246,9 @@ async fn update(
     }
 }
 
-async fn delete_document(
+#[utoipa::path(delete, path = "/collections/{name}/data/{id}", tag = "collections", security(("bearerAuth" = [])), params(("name" = String, Path, description = "Collection name"), ("id" = String, Path, description = "Document id")),
+    responses((status = 200, description = "Deleted", body = serde_json::Value), (status = 401, description = "Missing, invalid or revoked token", body = crate::openapi::ErrorBody), (status = 404, description = "No such document", body = crate::openapi::ErrorBody)))]
+pub(crate) async fn delete_document(
     state: web::Data<AppState>,
     caller: Authenticated,
     path: web::Path<(String, String)>,

@@ -8,8 +8,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(health);
 }
 
+#[utoipa::path(get, path = "/health", tag = "operations",
+    responses((status = 200, description = "Up, and the store answers", body = serde_json::Value), (status = 503, description = "The store does not answer (status: degraded)", body = serde_json::Value)))]
 #[get("/health")]
-async fn health(state: web::Data<AppState>) -> HttpResponse {
+pub(crate) async fn health(state: web::Data<AppState>) -> HttpResponse {
     let storage = state.storage_health().await;
     let ok = storage.ok;
     let body = json!({

@@ -11,6 +11,7 @@ pub mod workflows;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     health::configure(cfg);
+    cfg.configure(crate::openapi::configure);
     auth::configure(cfg);
     cfg.configure(workflows::configure("/workflows"));
     cfg.configure(workflows::configure("/workflow"));

@@ -41,7 +41,12 @@ fn saved(s: Saved) -> HttpResponse {
     }))
 }
 
-async fn list(state: web::Data<AppState>, caller: Authenticated) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(get, path = "/workflows", tag = "workflows", security(("bearerAuth" = [])), 
+    responses((status = 200, description = "The caller's workflows, newest first", body = serde_json::Value), (status = 401, description = "Missing, invalid or revoked token", body = crate::openapi::ErrorBody)))]
+pub(crate) async fn list(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+) -> Result<HttpResponse, ApiError> {
     let workflows: Vec<_> = state
         .workflows
         .list(caller.owner())
@@ -58,7 +63,9 @@ async fn list(state: web::Data<AppState>, caller: Authenticated) -> Result<HttpR
     Ok(HttpResponse::Ok().json(json!({"workflows": workflows})))
 }
 
-async fn create(
+#[utoipa::path(post, path = "/workflows", tag = "workflows", security(("bearerAuth" = [])), request_body = crate::workflows::SaveWorkflow,
+    responses((status = 200, description = "Saved, compiled and published; diagnostics included", body = serde_json::Value), (status = 400, description = "Invalid body", body = crate::openapi::ErrorBody), (status = 401, description = "Missing, invalid or revoked token", body = crate::openapi::ErrorBody), (status = 404, description = "The id belongs to another owner", body = crate::openapi::ErrorBody)))]
+pub(crate) async fn create(
     state: web::Data<AppState>,
     caller: Authenticated,
     body: JsonBody<SaveWorkflow>,
@@ -71,7 +78,9 @@ async fn create(
     ))
 }
 
-async fn update(
+#[utoipa::path(put, path = "/workflows/{workflowId}", tag = "workflows", security(("bearerAuth" = [])), params(("workflowId" = String, Path, description = "The workflow id")), request_body = crate::workflows::SaveWorkflow,
+    responses((status = 200, description = "Saved; version incremented", body = serde_json::Value), (status = 400, description = "Invalid body", body = crate::openapi::ErrorBody), (status = 401, description = "Missing, invalid or revoked token", body = crate::openapi::ErrorBody), (status = 404, description = "No such workflow", body = crate::openapi::ErrorBody)))]
+pub(crate) async fn update(
     state: web::Data<AppState>,
     caller: Authenticated,
     id: web::Path<String>,
@@ -86,7 +95,9 @@ async fn update(
     ))
 }
 
-async fn get(
+#[utoipa::path(get, path = "/workflows/{workflowId}", tag = "workflows", security(("bearerAuth" = [])), params(("workflowId" = String, Path, description = "The workflow id")), 
+    responses((status = 200, description = "The workflow as saved", body = serde_json::Value), (status = 401, description = "Missing, invalid or revoked token", body = crate::openapi::ErrorBody), (status = 404, description = "No such workflow", body = crate::openapi::ErrorBody)))]
+pub(crate) async fn get(
     state: web::Data<AppState>,
     caller: Authenticated,
     id: web::Path<String>,
@@ -95,7 +106,9 @@ async fn get(
     Ok(HttpResponse::Ok().json(record))
 }
 
-async fn delete(
+#[utoipa::path(delete, path = "/workflows/{workflowId}", tag = "workflows", security(("bearerAuth" = [])), params(("workflowId" = String, Path, description = "The workflow id")), 
+    responses((status = 200, description = "Deleted and unpublished", body = serde_json::Value), (status = 401, description = "Missing, invalid or revoked token", body = crate::openapi::ErrorBody), (status = 404, description = "No such workflow", body = crate::openapi::ErrorBody)))]
+pub(crate) async fn delete(
     state: web::Data<AppState>,
     caller: Authenticated,
     id: web::Path<String>,
@@ -107,7 +120,9 @@ async fn delete(
     Ok(HttpResponse::Ok().json(json!({"ok": true, "message": "Workflow deleted successfully"})))
 }
 
-async fn validate(
+#[utoipa::path(post, path = "/workflows/validate", tag = "workflows", security(("bearerAuth" = [])), request_body = crate::workflows::ValidateWorkflow,
+    responses((status = 200, description = "ok and the compiler's diagnostics", body = serde_json::Value), (status = 400, description = "Invalid body", body = crate::openapi::ErrorBody), (status = 401, description = "Missing, invalid or revoked token", body = crate::openapi::ErrorBody)))]
+pub(crate) async fn validate(
     state: web::Data<AppState>,
     caller: Authenticated,
     body: JsonBody<ValidateWorkflow>,

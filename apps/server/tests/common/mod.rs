@@ -111,3 +111,39 @@ pub async fn call(
         serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
     )
 }
+
+/// Which store a test's app runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Store {
+    Sqlite,
+    Mongo,
+}
+
+/// The app on `store` with extra settings; `None` (skipped, outside CI only) when the
+/// MongoDB-protocol server is not available. Each MongoDB app gets a database of its own.
+pub async fn spawn(store: Store, extra: &[(&str, &str)]) -> Option<TestApp> {
+    match store {
+        Store::Sqlite => Some(spawn_app_with(extra).await),
+        Store::Mongo => {
+            let base = real_server("MONGODB_TEST_URI", "the MongoDB-protocol server")?;
+            let db = format!("http_{}", orchestrix_domain::DocumentId::generate());
+            let uri = format!("{}/{db}", base.trim_end_matches('/'));
+            let mut vars: Vec<(&str, &str)> = vec![("STORAGE", "mongodb"), ("MONGODB_URI", &uri)];
+            vars.extend_from_slice(extra);
+            Some(spawn_app_with(&vars).await)
+        }
+    }
+}
+
+/// Runs each named `async fn(Store)` as two tests: `sqlite::name` and `mongo::name`.
+#[macro_export]
+macro_rules! both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test] async fn $name() { super::$name($crate::common::Store::Sqlite).await } )*
+        }
+        mod mongo {
+            $( #[tokio::test] async fn $name() { super::$name($crate::common::Store::Mongo).await } )*
+        }
+    };
+}
