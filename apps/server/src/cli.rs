@@ -20,8 +20,12 @@ pub enum Command {
     Migrate,
     /// Run a workflow file once on the embedded store, printing each event and the response.
     Run {
-        /// A workflow JSON file: `{steps|nodes, edges?}`.
+        /// A workflow JSON file: `{steps|nodes, edges?}`, or a file with several under
+        /// `workflows` (then pick one with --name).
         workflow: PathBuf,
+        /// Which workflow of a file that holds several.
+        #[arg(long)]
+        name: Option<String>,
         /// The request input, a JSON object.
         #[arg(long, default_value = "{}")]
         input: String,
@@ -31,7 +35,11 @@ pub enum Command {
     },
     /// Compile a workflow file and print its diagnostics; exits 1 when it has errors.
     Validate {
-        /// A workflow JSON file: `{steps|nodes, edges?}`.
+        /// A workflow JSON file: `{steps|nodes, edges?}`, or a file with several under
+        /// `workflows` (then pick one with --name).
         workflow: PathBuf,
+        /// Which workflow of a file that holds several.
+        #[arg(long)]
+        name: Option<String>,
     },
 }

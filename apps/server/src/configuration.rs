@@ -93,6 +93,9 @@ pub struct Settings {
     pub request_timeout_secs: u64,
     pub shutdown_timeout_secs: u64,
     /// Failed logins allowed per client and per email within `login_window_secs`.
+    /// Hosts `httpRequest` may reach even when they are loopback or private (comma list in
+    /// `HTTP_ALLOW_HOSTS`; `*` allows all). Empty by default: such addresses are refused.
+    pub http_allow_hosts: Vec<String>,
     /// Largest workflow the compiler accepts (`too_many_nodes` past it).
     pub max_nodes: usize,
     pub login_attempts: u32,
@@ -134,6 +137,7 @@ impl Settings {
             .set_default("request_timeout_secs", 30)?
             .set_default("shutdown_timeout_secs", 10)?
             .set_default("max_nodes", 500)?
+            .set_default("http_allow_hosts", Vec::<Value>::new())?
             .set_default("login_attempts", 5)?
             .set_default("login_window_secs", 15 * 60)?
             .set_default("trust_proxy_headers", false)?
@@ -146,7 +150,7 @@ impl Settings {
             if value.trim().is_empty() {
                 continue;
             }
-            builder = if key == "frontend_url" {
+            builder = if key == "frontend_url" || key == "http_allow_hosts" {
                 let origins: Vec<Value> = value
                     .split(',')
                     .map(|o| o.trim().trim_end_matches('/'))
@@ -245,6 +249,7 @@ fn setting_key(name: &str) -> Option<&'static str> {
         "LOG_FORMAT" => "log_format",
         "LOGIN_ATTEMPTS" => "login_attempts",
         "MAX_NODES" => "max_nodes",
+        "HTTP_ALLOW_HOSTS" => "http_allow_hosts",
         "LOGIN_WINDOW_SECS" => "login_window_secs",
         "TRUST_PROXY_HEADERS" => "trust_proxy_headers",
         "SMTP_HOST" => "smtp.host",

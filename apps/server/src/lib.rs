@@ -6,6 +6,7 @@
 pub mod authn;
 pub mod cli;
 pub mod collections;
+pub mod commands;
 pub mod configuration;
 pub mod error;
 pub mod extract;

@@ -2,7 +2,7 @@ use clap::Parser;
 use orchestrix_server::cli::{Cli, Command};
 use orchestrix_server::configuration::Settings;
 use orchestrix_server::startup::Application;
-use orchestrix_server::telemetry;
+use orchestrix_server::{commands, telemetry};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -37,10 +37,15 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             tracing::info!("orchestrix stopped");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Migrate | Command::Run { .. } | Command::Validate { .. } => {
-            anyhow::bail!(
-                "this subcommand arrives with the storage and engine work and is not available in this build"
-            )
+        Command::Migrate => commands::migrate(&settings).await,
+        Command::Validate { workflow, name } => {
+            commands::validate(&workflow, name.as_deref(), settings.max_nodes)
         }
+        Command::Run {
+            workflow,
+            name,
+            input,
+            data_dir,
+        } => commands::run(settings, &workflow, name.as_deref(), &input, data_dir).await,
     }
 }

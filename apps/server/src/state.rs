@@ -105,3 +105,37 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn DocumentS
         }
     }
 }
+
+/// SMTP when `SMTP_HOST` is set; otherwise the in-memory development outbox.
+pub fn mailer(settings: &Settings) -> anyhow::Result<orchestrix_mail::Mailer> {
+    use crate::configuration::SmtpSecurity;
+    use orchestrix_mail::{Mailer, Outbox, Security, SmtpConfig, SmtpMailer};
+    let smtp = &settings.smtp;
+    let Some(host) = smtp.host.clone() else {
+        tracing::info!("SMTP_HOST is not set: emailSend nodes deliver to the development outbox");
+        return Ok(Mailer::Outbox(Outbox::default()));
+    };
+    let config = SmtpConfig {
+        host,
+        port: smtp.port,
+        credentials: smtp.user.clone().map(|u| {
+            (
+                u,
+                smtp.pass
+                    .as_ref()
+                    .map(|p| p.expose_secret().to_owned())
+                    .unwrap_or_default(),
+            )
+        }),
+        security: match smtp.security {
+            SmtpSecurity::None => Security::None,
+            SmtpSecurity::Starttls => Security::StartTls,
+            SmtpSecurity::Tls => Security::Tls,
+        },
+        default_from: smtp.from.clone(),
+        timeout: Duration::from_secs(10),
+    };
+    Ok(Mailer::Smtp(
+        SmtpMailer::new(&config).context("configuring SMTP")?,
+    ))
+}
