@@ -7,14 +7,17 @@ use actix_web::{HttpResponse, ResponseError};
 use orchestrix_domain::{ErrorCode, Problem};
 use serde_json::{Map, Value, json};
 
-/// The error every handler returns.
+/// The error every handler returns. Boxed, so that `Result<_, ApiError>` stays small.
 #[derive(Debug)]
-pub struct ApiError {
-    pub problem: Problem,
+pub struct ApiError(Box<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    problem: Problem,
     /// Extra top-level fields (e.g. `executionId`, `failedStep` on a failed run).
-    pub extra: Map<String, Value>,
+    extra: Map<String, Value>,
     /// Seconds for a `Retry-After` header (rate limits).
-    pub retry_after: Option<u64>,
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -27,8 +30,24 @@ impl ApiError {
     }
 
     pub fn details(mut self, details: Value) -> Self {
-        self.problem.details = Some(details);
+        self.0.problem.details = Some(details);
         self
+    }
+
+    /// Adds `Retry-After: secs`.
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.0.retry_after = Some(secs);
+        self
+    }
+
+    /// Adds a top-level field to the error body.
+    pub fn extra(mut self, key: &str, value: Value) -> Self {
+        self.0.extra.insert(key.to_owned(), value);
+        self
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        self.0.problem.code
     }
 
     /// A failure we did not expect: logged in full, answered without internals.
@@ -40,17 +59,17 @@ impl ApiError {
 
 impl From<Problem> for ApiError {
     fn from(problem: Problem) -> Self {
-        Self {
+        Self(Box::new(Inner {
             problem,
             extra: Map::new(),
             retry_after: None,
-        }
+        }))
     }
 }
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.problem.fmt(f)
+        self.0.problem.fmt(f)
     }
 }
 
@@ -74,15 +93,15 @@ pub fn error_body(problem: &Problem, extra: &Map<String, Value>) -> Value {
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        StatusCode::from_u16(self.problem.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        StatusCode::from_u16(self.0.problem.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     fn error_response(&self) -> HttpResponse {
         let mut res = HttpResponse::build(self.status_code());
-        if let Some(secs) = self.retry_after {
+        if let Some(secs) = self.0.retry_after {
             res.insert_header(("Retry-After", secs.to_string()));
         }
-        res.json(error_body(&self.problem, &self.extra))
+        res.json(error_body(&self.0.problem, &self.0.extra))
     }
 }
 

@@ -131,13 +131,12 @@ mod tests {
     #[test]
     fn errors_carry_the_right_codes() {
         let e = parse_json::<serde_json::Value>(b"{oops").unwrap_err();
-        assert_eq!(e.problem.code, ErrorCode::InvalidJson);
+        assert_eq!(e.code(), ErrorCode::InvalidJson);
         let deep = format!("{}{}", "[".repeat(65), "]".repeat(65));
         assert_eq!(
             parse_json::<serde_json::Value>(deep.as_bytes())
                 .unwrap_err()
-                .problem
-                .code,
+                .code(),
             ErrorCode::InvalidJson
         );
         let ok = format!("{}{}", "[".repeat(64), "]".repeat(64));
@@ -148,7 +147,7 @@ mod tests {
             email: String,
         }
         assert_eq!(
-            parse_json::<Login>(b"{}").unwrap_err().problem.code,
+            parse_json::<Login>(b"{}").unwrap_err().code(),
             ErrorCode::ValidationFailed
         );
     }

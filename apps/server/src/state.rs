@@ -135,7 +135,7 @@ pub fn mailer(settings: &Settings) -> anyhow::Result<orchestrix_mail::Mailer> {
         default_from: smtp.from.clone(),
         timeout: Duration::from_secs(10),
     };
-    Ok(Mailer::Smtp(
+    Ok(Mailer::Smtp(Box::new(
         SmtpMailer::new(&config).context("configuring SMTP")?,
-    ))
+    )))
 }

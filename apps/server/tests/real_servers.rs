@@ -82,10 +82,10 @@ async fn read_back(maildir: &std::path::Path, marker: &str) -> Option<String> {
     for _ in 0..50 {
         if let Ok(entries) = std::fs::read_dir(maildir.join("new")) {
             for entry in entries.flatten() {
-                if let Ok(text) = std::fs::read_to_string(entry.path()) {
-                    if text.contains(marker) {
-                        return Some(text);
-                    }
+                if let Ok(text) = std::fs::read_to_string(entry.path())
+                    && text.contains(marker)
+                {
+                    return Some(text);
                 }
             }
         }

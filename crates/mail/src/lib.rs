@@ -64,7 +64,8 @@ impl std::fmt::Debug for SmtpConfig {
 
 /// Sends email. `SmtpMailer` delivers for real; `Outbox` keeps messages for development.
 pub enum Mailer {
-    Smtp(SmtpMailer),
+    /// Boxed: the transport is large and a mailer lives once per server.
+    Smtp(Box<SmtpMailer>),
     Outbox(Outbox),
 }
 

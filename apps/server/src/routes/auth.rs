@@ -48,10 +48,10 @@ fn user_agent(req: &HttpRequest) -> Option<String> {
 
 /// The client address that failed-login limits count against.
 fn client_address(req: &HttpRequest, state: &AppState) -> String {
-    if state.settings.trust_proxy_headers {
-        if let Some(ip) = req.connection_info().realip_remote_addr() {
-            return ip.to_owned();
-        }
+    if state.settings.trust_proxy_headers
+        && let Some(ip) = req.connection_info().realip_remote_addr()
+    {
+        return ip.to_owned();
     }
     req.peer_addr()
         .map(|a| a.ip().to_string())
@@ -93,12 +93,11 @@ pub(crate) async fn login(
     let Login { email, password } = body.0;
     let client = client_address(&req, &state);
     let limited = |wait| {
-        let mut e = ApiError::msg(
+        ApiError::msg(
             ErrorCode::RateLimited,
             "Too many failed logins; try again later",
-        );
-        e.retry_after = Some(retry_after_secs(wait));
-        e
+        )
+        .retry_after(retry_after_secs(wait))
     };
     if let Some(wait) = state.login_limiter.blocked(&client, &email) {
         return Err(limited(wait));
