@@ -89,6 +89,8 @@ pub struct Settings {
     pub frontend_url: Vec<String>,
     pub auth_required: bool,
     pub bcrypt_cost: u32,
+    /// How long a login session (and its token) lives, e.g. `7d`, `12h`.
+    pub session_ttl: orchestrix_domain::Duration,
     pub body_limit_bytes: usize,
     pub request_timeout_secs: u64,
     pub shutdown_timeout_secs: u64,
@@ -133,6 +135,7 @@ impl Settings {
             .set_default("frontend_url", Vec::<Value>::new())?
             .set_default("auth_required", true)?
             .set_default("bcrypt_cost", 10)?
+            .set_default("session_ttl", "7d")?
             .set_default("body_limit_bytes", 1024 * 1024)?
             .set_default("request_timeout_secs", 30)?
             .set_default("shutdown_timeout_secs", 10)?
@@ -243,6 +246,7 @@ fn setting_key(name: &str) -> Option<&'static str> {
         "FRONTEND_URL" => "frontend_url",
         "AUTH_REQUIRED" => "auth_required",
         "BCRYPT_COST" => "bcrypt_cost",
+        "SESSION_TTL" => "session_ttl",
         "BODY_LIMIT_BYTES" => "body_limit_bytes",
         "REQUEST_TIMEOUT_SECS" => "request_timeout_secs",
         "SHUTDOWN_TIMEOUT_SECS" => "shutdown_timeout_secs",

@@ -41,7 +41,9 @@ impl AppState {
             tracing::info!(applied = ?report.applied, "migrations applied");
         }
         let keys = TokenKeys::new(settings.resolve_jwt_secret()?);
-        let accounts = Accounts::new(store.clone(), keys, Passwords::new(settings.bcrypt_cost));
+        let session_ttl = chrono::Duration::seconds(settings.session_ttl.as_secs() as i64);
+        let accounts = Accounts::new(store.clone(), keys, Passwords::new(settings.bcrypt_cost))
+            .with_session_ttl(session_ttl);
         let login_limiter = LoginLimiter::new(
             settings.login_attempts,
             Duration::from_secs(settings.login_window_secs),
