@@ -1,13 +1,13 @@
 //! The one-shot subcommands: `migrate`, `validate` and `run`.
 
 use crate::configuration::Settings;
-use crate::ports::{HttpPort, MailPort, PasswordPort, TenantPort, TokenPort};
-use crate::state::{mailer, open_store};
+use crate::ports::TenantPort;
+use crate::state::{engine, open_store};
 use anyhow::{Context, bail};
 use orchestrix_auth::{Passwords, TokenKeys};
 use orchestrix_domain::{Diagnostic, ExecutionEvent, UserId, Workflow, WorkflowSource};
-use orchestrix_engine::ports::{EventSink, Ports, SystemClock};
-use orchestrix_engine::{CompileOptions, Engine, Limits, OutboundPolicy, RunRequest, compile};
+use orchestrix_engine::ports::EventSink;
+use orchestrix_engine::{CompileOptions, RunRequest, compile};
 use orchestrix_store::{CollectionDefs, DocumentStore};
 use serde_json::Value;
 use std::io::Write;
@@ -166,16 +166,13 @@ pub async fn run(
         return Ok(ExitCode::FAILURE);
     };
 
-    let policy = OutboundPolicy::allowing(settings.http_allow_hosts.clone());
-    let ports = Ports {
-        mailer: Arc::new(MailPort(mailer(&settings)?)),
-        passwords: Arc::new(PasswordPort(Passwords::new(settings.bcrypt_cost))),
-        tokens: Arc::new(TokenPort(TokenKeys::new(settings.resolve_jwt_secret()?))),
-        clock: Arc::new(SystemClock),
-        events: Arc::new(PrintEvents),
-        http: Arc::new(HttpPort::new(&policy)?),
-    };
-    let engine = Engine::new(ports, Limits::default()).with_outbound_policy(policy);
+    let keys = TokenKeys::new(settings.resolve_jwt_secret()?);
+    let engine = engine(
+        &settings,
+        Passwords::new(settings.bcrypt_cost),
+        keys,
+        Arc::new(PrintEvents),
+    )?;
     let tenant = TenantPort::new(store, &owner);
     let outcome = engine
         .run(&plan, RunRequest::new("cli", owner, input), &tenant)

@@ -2,10 +2,13 @@
 
 use crate::collections::Collections;
 use crate::configuration::{Settings, StorageKind};
+use crate::ports::{HttpPort, MailPort, PasswordPort, TokenPort};
 use crate::rate_limit::LoginLimiter;
 use crate::workflows::WorkflowCatalog;
 use anyhow::Context;
 use orchestrix_auth::{Accounts, Passwords, TokenKeys};
+use orchestrix_engine::ports::{EventSink, NoEvents, Ports, SystemClock};
+use orchestrix_engine::{Engine, Limits, OutboundPolicy};
 use orchestrix_store::{DocumentStore, SqliteStore};
 use secrecy::ExposeSecret;
 use serde::Serialize;
@@ -28,6 +31,7 @@ pub struct AppState {
     pub login_limiter: LoginLimiter,
     pub workflows: WorkflowCatalog,
     pub collections: Collections,
+    pub engine: Engine,
 }
 
 impl AppState {
@@ -50,6 +54,12 @@ impl AppState {
         );
         let workflows = WorkflowCatalog::new(store.clone(), settings.max_nodes);
         let collections = Collections::new(store.clone(), accounts.passwords().clone());
+        let engine = engine(
+            &settings,
+            accounts.passwords().clone(),
+            accounts.keys().clone(),
+            Arc::new(NoEvents),
+        )?;
         Ok(Self {
             settings: Arc::new(settings),
             store,
@@ -57,6 +67,7 @@ impl AppState {
             login_limiter,
             workflows,
             collections,
+            engine,
         })
     }
 
@@ -140,4 +151,24 @@ pub fn mailer(settings: &Settings) -> anyhow::Result<orchestrix_mail::Mailer> {
     Ok(Mailer::Smtp(Box::new(
         SmtpMailer::new(&config).context("configuring SMTP")?,
     )))
+}
+
+/// The engine with the server's adapters in its ports; the server and `orchestrix run` both
+/// build it here. (The server's events are not consumed yet: the live-log issue adds the bus.)
+pub fn engine(
+    settings: &Settings,
+    passwords: Passwords,
+    keys: TokenKeys,
+    events: Arc<dyn EventSink>,
+) -> anyhow::Result<Engine> {
+    let policy = OutboundPolicy::allowing(settings.http_allow_hosts.clone());
+    let ports = Ports {
+        mailer: Arc::new(MailPort(mailer(settings)?)),
+        passwords: Arc::new(PasswordPort(passwords)),
+        tokens: Arc::new(TokenPort(keys)),
+        clock: Arc::new(SystemClock),
+        events,
+        http: Arc::new(HttpPort::new(&policy)?),
+    };
+    Ok(Engine::new(ports, Limits::default()).with_outbound_policy(policy))
 }

@@ -7,11 +7,13 @@ use orchestrix_domain::{
     ApiSlug, CollectionDef, Diagnostic, ErrorCode, NodeKind, PublishedApi, UserId, Workflow,
     WorkflowId, WorkflowRecord, WorkflowSource,
 };
-use orchestrix_engine::{CompileOptions, compile};
+use orchestrix_engine::{CompileOptions, Compiled, compile};
 use orchestrix_store::{CollectionDefs, DocumentStore, PublishedApis, Workflows};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::RwLock;
 
 /// The body of `POST /workflows` and `PUT /workflows/{id}`. `ownerId` may be sent by seed
 /// clients; it is ignored (the caller is the owner).
@@ -76,12 +78,20 @@ pub struct Saved {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// A published API with its workflow compiled for the version it was published at.
+pub struct PublishedPlan {
+    pub api: PublishedApi,
+    pub compiled: Compiled,
+}
+
 #[derive(Clone)]
 pub struct WorkflowCatalog {
     workflows: Workflows,
     published: PublishedApis,
     definitions: CollectionDefs,
     max_nodes: usize,
+    /// Plans compiled once per workflow version.
+    plans: Arc<RwLock<HashMap<WorkflowId, Arc<PublishedPlan>>>>,
 }
 
 /// Parses a workflow id from a path; anything malformed simply does not exist.
@@ -100,6 +110,7 @@ impl WorkflowCatalog {
             published: PublishedApis::new(store.clone()),
             definitions: CollectionDefs::new(store),
             max_nodes,
+            plans: Arc::default(),
         }
     }
 
@@ -212,7 +223,66 @@ impl WorkflowCatalog {
         self.get(owner, id).await?;
         self.published.delete_by_workflow(id).await?;
         self.workflows.delete(id).await?;
+        self.plans
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(id);
         Ok(())
+    }
+
+    /// The plan behind `/workflow/run/{id}/{slug}`. One read per call (the published API's
+    /// version, so that a save on another instance is seen at once); the workflow is read
+    /// and compiled only when its version is new.
+    pub async fn published_plan(
+        &self,
+        id: &str,
+        slug: &str,
+    ) -> Result<Arc<PublishedPlan>, ApiError> {
+        let not_published = || {
+            ApiError::msg(
+                ErrorCode::ApiNotPublished,
+                "No workflow is published at this path",
+            )
+        };
+        let id = WorkflowId::parse(id).map_err(|_| not_published())?;
+        let api = self
+            .published
+            .get_by_workflow(&id)
+            .await?
+            .ok_or_else(not_published)?;
+        if api.slug.as_str() != slug {
+            return Err(not_published());
+        }
+        let cached = self
+            .plans
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&id)
+            .cloned();
+        if let Some(plan) = cached.filter(|p| p.api.version == api.version) {
+            return Ok(plan);
+        }
+        let record = self.workflows.get(&id).await?.ok_or_else(not_published)?;
+        let source = WorkflowSource {
+            steps: record.steps,
+            edges: record.edges,
+        };
+        let workflow = Workflow::normalize(&source).map_err(|e| {
+            ApiError::internal(format!("stored workflow {id} no longer parses: {e}"))
+        })?;
+        let options = CompileOptions {
+            max_nodes: self.max_nodes,
+            collections: None,
+        };
+        let plan = Arc::new(PublishedPlan {
+            compiled: compile(&workflow, &options),
+            api,
+        });
+        self.plans
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id, plan.clone());
+        Ok(plan)
     }
 }
 

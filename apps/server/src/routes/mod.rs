@@ -7,12 +7,14 @@ use orchestrix_domain::ErrorCode;
 pub mod auth;
 pub mod collections;
 pub mod health;
+pub mod run;
 pub mod workflows;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     health::configure(cfg);
     cfg.configure(crate::openapi::configure);
     auth::configure(cfg);
+    run::configure(cfg);
     cfg.configure(workflows::configure("/workflows"));
     cfg.configure(workflows::configure("/workflow"));
     cfg.configure(collections::configure("/collections"));
