@@ -31,9 +31,9 @@ trap 'exit 143' TERM
 
 say() { printf '[test.sh] %s\n' "$*"; }
 
-# --- Python tools: SecantusDB and aiosmtpd in .venv-test --------------------------------
+# --- Python tools: SecantusDB, aiosmtpd and schemathesis in .venv-test -------------------
 venv="$root/.venv-test"
-if ! "$venv/bin/python" -c 'import secantus, aiosmtpd' 2>/dev/null \
+if ! "$venv/bin/python" -c "import secantus, aiosmtpd, schemathesis" 2>/dev/null \
    || ! cmp -s scripts/test-requirements.txt "$venv/.requirements" 2>/dev/null; then
   say "installing test servers into .venv-test"
   python3 -m venv "$venv"
@@ -81,6 +81,7 @@ export MONGODB_TEST_URI="mongodb://127.0.0.1:$mongo_port"
 export SECANTUSD_BIN="$venv/bin/secantusd-py"
 export SMTP_TEST_ADDR="127.0.0.1:$smtp_port"
 export SMTP_TEST_MAILDIR="$maildir"
+export SCHEMATHESIS_BIN="$venv/bin/schemathesis"
 export ORCHESTRIX_JS_DIR="$root/tests/js"
 export ORCHESTRIX_CONFORMANCE_DIR="${ORCHESTRIX_CONFORMANCE_DIR:-$root/../shared/conformance}"
 
