@@ -280,20 +280,45 @@ async fn compatibility_mode_acts_as_user_default(store: Store) {
     let Some(app) = spawn(store, &[("AUTH_REQUIRED", "false")]).await else {
         return;
     };
+    // No token at all: requests act as `user_default`, as the seed did.
+    let wf = json!({"workflowId": "compat_wf", "apiName": "Compat", "steps": [{"id": "r", "type": "response", "body": {"ok": true}}]});
     let res = app
         .client
-        .post(app.url("/auth/logout"))
+        .post(app.url("/workflows"))
+        .json(&wf)
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 200, "no token needed in compatibility mode");
+    assert_eq!(res.status(), 200);
+    let res = app
+        .client
+        .get(app.url("/workflows/compat_wf"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["ownerId"],
+        "user_default"
+    );
+    // A real user's token still acts as that user, who does not see user_default's workflows.
+    let (_, body) = register(&app, "real@example.com").await;
+    let res = app
+        .client
+        .get(app.url("/workflows"))
+        .bearer_auth(body_token(&body))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.json::<Value>().await.unwrap()["workflows"], json!([]));
+
     let Some(strict) = spawn(store, &[]).await else {
         return;
     };
     assert_eq!(
         strict
             .client
-            .post(strict.url("/auth/logout"))
+            .get(strict.url("/workflows"))
             .send()
             .await
             .unwrap()

@@ -33,8 +33,12 @@ async fn serves_logs_json_and_stops_cleanly_on_sigterm() {
 
     let mut lines = vec![];
     let port = loop {
-        let line = tokio::time::timeout(Duration::from_secs(20), rx.recv()).await.expect("starts within 20 s").expect("log line");
-        let json: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|_| panic!("not a JSON log line: {line}"));
+        let line = tokio::time::timeout(Duration::from_secs(20), rx.recv())
+            .await
+            .expect("starts within 20 s")
+            .expect("log line");
+        let json: serde_json::Value =
+            serde_json::from_str(&line).unwrap_or_else(|_| panic!("not a JSON log line: {line}"));
         lines.push(line);
         if let Some(port) = json["port"].as_u64() {
             break port;
@@ -49,9 +53,22 @@ async fn serves_logs_json_and_stops_cleanly_on_sigterm() {
     assert_eq!(res.status(), 200);
 
     let pid = child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-    let status = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
-    assert_eq!(status.code(), Some(0), "SIGTERM ends the server with exit 0");
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "SIGTERM ends the server with exit 0"
+    );
     while let Ok(line) = rx.try_recv() {
         lines.push(line);
     }
@@ -65,12 +82,37 @@ async fn serves_logs_json_and_stops_cleanly_on_sigterm() {
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .find(|j| j["request_id"] == "log-check-1" || j["span"]["request_id"] == "log-check-1")
         .unwrap_or_else(|| panic!("no log line for the request:\n{}", lines.join("\n")));
-    let field = |name: &str| request_line.get(name).or_else(|| request_line["span"].get(name)).cloned();
-    assert_eq!(field("status").and_then(|v| v.as_u64()), Some(200), "{request_line}");
-    assert_eq!(field("method").and_then(|v| v.as_str().map(str::to_owned)).as_deref(), Some("GET"));
-    assert_eq!(field("path").and_then(|v| v.as_str().map(str::to_owned)).as_deref(), Some("/health"));
-    assert!(field("latency_ms").is_some_and(|v| v.is_number()), "{request_line}");
+    let field = |name: &str| {
+        request_line
+            .get(name)
+            .or_else(|| request_line["span"].get(name))
+            .cloned()
+    };
+    assert_eq!(
+        field("status").and_then(|v| v.as_u64()),
+        Some(200),
+        "{request_line}"
+    );
+    assert_eq!(
+        field("method")
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .as_deref(),
+        Some("GET")
+    );
+    assert_eq!(
+        field("path")
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .as_deref(),
+        Some("/health")
+    );
+    assert!(
+        field("latency_ms").is_some_and(|v| v.is_number()),
+        "{request_line}"
+    );
     let all = lines.join("\n");
     assert!(all.contains("orchestrix stopped"), "{all}");
-    assert!(!all.contains(&secret) && !all.contains("smtp-password-do-not-log"), "a secret was logged");
+    assert!(
+        !all.contains(&secret) && !all.contains("smtp-password-do-not-log"),
+        "a secret was logged"
+    );
 }
