@@ -191,7 +191,10 @@ impl WorkflowCatalog {
             created_at: existing.as_ref().map_or(now, |w| w.created_at),
             updated_at: now,
         };
-        self.workflows.upsert(&record).await?;
+        // The check above answers the common case; this makes a race for a new id safe too.
+        if !self.workflows.save_owned(&record).await? {
+            return Err(not_found());
+        }
         let api = PublishedApi {
             workflow_id: id,
             owner_id: owner.clone(),

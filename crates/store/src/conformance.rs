@@ -95,6 +95,7 @@ macro_rules! conformance_suite {
             tenant_lists_own_collections, tenant_unique_field, tenant_drop_removes_only_own,
             migrate_applies_once, users_repository, users_email_unique_case_insensitive,
             sessions_repository, sessions_delete_expired, workflows_repository,
+            workflow_ids_stay_with_their_owner,
             published_apis_repository, collection_defs_repository, executions_repository,
             execution_events_repository,
         );
@@ -1753,6 +1754,25 @@ pub mod cases {
         );
         assert!(wfs.delete(&w3.workflow_id).await.unwrap());
         assert_eq!(wfs.get(&w3.workflow_id).await.unwrap(), None);
+    }
+
+    pub async fn workflow_ids_stay_with_their_owner(s: S) {
+        crate::migrate(&*s).await.unwrap();
+        let wfs = crate::Workflows::new(s.clone());
+        let mine = workflow("shared", "alice", "2024-01-02T00:00:00Z");
+        assert!(wfs.save_owned(&mine).await.unwrap());
+        let mut again = mine.clone();
+        again.version = 2;
+        assert!(
+            wfs.save_owned(&again).await.unwrap(),
+            "the owner may replace it"
+        );
+        let theirs = workflow("shared", "bob", "2024-01-03T00:00:00Z");
+        assert!(
+            !wfs.save_owned(&theirs).await.unwrap(),
+            "another owner may not"
+        );
+        assert_eq!(wfs.get(&mine.workflow_id).await.unwrap(), Some(again));
     }
 
     pub async fn published_apis_repository(s: S) {

@@ -200,6 +200,25 @@ impl Workflows {
         upsert_by_id(&*self.0, c::WORKFLOWS, doc).await
     }
 
+    /// Creates or replaces the record only if no other owner holds its id, in one store
+    /// operation: with another owner's document in place the upsert's insert collides on
+    /// `_id`, and this answers `Ok(false)` without touching it. Workflow ids are global, so
+    /// this is what keeps two owners racing for one id from overwriting each other.
+    pub async fn save_owned(&self, record: &WorkflowRecord) -> Result<bool, StoreError> {
+        let mut fields = to_doc(record.workflow_id.as_str(), record)?;
+        fields.shift_remove("_id");
+        let filter = json!({"_id": {"$eq": record.workflow_id.as_str()}, "ownerId": {"$eq": record.owner_id.as_str()}});
+        match self
+            .0
+            .update_one(c::WORKFLOWS, &filter, &json!({"$set": fields}), true)
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(StoreError::DuplicateKey { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     pub async fn get(&self, id: &WorkflowId) -> Result<Option<WorkflowRecord>, StoreError> {
         let filter = json!({"_id": {"$eq": id.as_str()}});
         self.0
