@@ -3,6 +3,7 @@
 //! Handlers extract, authorise, call a crate and map the result to a response; the work
 //! itself happens in the crates below.
 
+pub mod api_document;
 pub mod authn;
 pub mod cli;
 pub mod collections;

@@ -68,6 +68,7 @@ impl Modify for BearerAuth {
         routes::auth::me, routes::auth::sessions,
         routes::workflows::list, routes::workflows::create, routes::workflows::get,
         routes::workflows::update, routes::workflows::delete, routes::workflows::validate,
+        routes::workflows::api_document,
         routes::collections::list, routes::collections::define, routes::collections::get,
         routes::collections::redefine, routes::collections::delete, routes::collections::find,
         routes::collections::insert, routes::collections::update, routes::collections::delete_document,

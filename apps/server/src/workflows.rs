@@ -217,6 +217,27 @@ impl WorkflowCatalog {
         }
     }
 
+    /// The OpenAPI document of a published workflow (public: anyone may read how to call it).
+    pub async fn api_document(&self, id: &WorkflowId) -> Result<Value, ApiError> {
+        let record = self.workflows.get(id).await?.ok_or_else(not_found)?;
+        if self.published.get_by_workflow(id).await?.is_none() {
+            return Err(not_found());
+        }
+        let source = WorkflowSource {
+            steps: record.steps.clone(),
+            edges: record.edges.clone(),
+        };
+        let workflow = Workflow::normalize(&source).map_err(|e| {
+            ApiError::internal(format!("stored workflow {id} no longer parses: {e}"))
+        })?;
+        let definitions = self.catalogue(&record.owner_id).await?;
+        Ok(crate::api_document::document(
+            &record,
+            &workflow,
+            &definitions,
+        ))
+    }
+
     pub async fn list(&self, owner: &UserId) -> Result<Vec<WorkflowRecord>, ApiError> {
         Ok(self.workflows.list_for_owner(owner).await?)
     }

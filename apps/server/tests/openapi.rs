@@ -125,3 +125,87 @@ async fn docs_page_is_served_from_the_binary() {
     );
     assert!(js.bytes().await.unwrap().len() > 100_000);
 }
+
+#[tokio::test]
+async fn each_published_workflow_has_its_own_openapi_document() {
+    let app = spawn_app().await;
+    let token = common::register_user(&app, "docs@example.com").await;
+    common::call(&app, reqwest::Method::POST, "/collections", &token, Some(serde_json::json!({"collectionName": "people", "fields": {"email": {"type": "email", "unique": true}}}))).await;
+    let signup = serde_json::json!({"workflowId": "docs_signup", "apiName": "Sign Up", "steps": [
+        {"id": "in", "type": "input", "variables": [{"name": "email", "type": "string", "required": true, "description": "Where we write"}, {"name": "age", "type": "integer"}]},
+        {"id": "check", "type": "inputValidation", "rules": [{"field": "{{email}}", "required": true, "type": "email"}, {"field": "input.age", "min": 18, "max": 130}, {"field": "plan", "enum": ["free", "pro"]}]},
+        {"id": "auth", "type": "authMiddleware"},
+        {"id": "save", "type": "dbInsert", "collection": "people", "data": {"email": "{{email}}"}},
+        {"id": "out", "type": "response", "status": 201, "body": {"id": "{{created._id}}"}}
+    ]});
+    let (status, _) = common::call(
+        &app,
+        reqwest::Method::POST,
+        "/workflows",
+        &token,
+        Some(signup),
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    let res = app
+        .client
+        .get(app.url("/workflows/docs_signup/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "public: no token needed");
+    let doc: Value = res.json().await.unwrap();
+    let schema: Value =
+        serde_json::from_str(include_str!("fixtures/openapi-3.1-schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&doc)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+
+    let op = &doc["paths"]["/workflow/run/docs_signup/sign-up"]["post"];
+    let body = &op["requestBody"]["content"]["application/json"]["schema"];
+    assert_eq!(body["properties"]["email"]["format"], "email");
+    assert_eq!(body["properties"]["email"]["description"], "Where we write");
+    assert_eq!(body["properties"]["age"]["type"], "integer");
+    assert_eq!(
+        (
+            body["properties"]["age"]["minimum"].as_f64(),
+            body["properties"]["age"]["maximum"].as_f64()
+        ),
+        (Some(18.0), Some(130.0))
+    );
+    assert_eq!(
+        body["properties"]["plan"]["enum"],
+        serde_json::json!(["free", "pro"])
+    );
+    assert_eq!(body["required"], serde_json::json!(["email"]));
+    for status in ["201", "400", "401", "409", "422", "500"] {
+        assert!(
+            op["responses"].get(status).is_some(),
+            "response {status}: {}",
+            op["responses"]
+        );
+    }
+    assert_eq!(
+        op["responses"]["201"]["content"]["application/json"]["example"],
+        serde_json::json!({"id": "{{created._id}}"})
+    );
+    assert_eq!(
+        op["responses"]["409"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/ErrorBody"
+    );
+    assert_eq!(op["security"], serde_json::json!([{"bearerAuth": []}]));
+
+    assert_eq!(
+        app.client
+            .get(app.url("/workflows/nope/openapi.json"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+}

@@ -18,6 +18,7 @@ pub fn configure(prefix: &'static str) -> impl FnOnce(&mut web::ServiceConfig) {
                 .route("", web::post().to(create))
                 .route("/validate", web::post().to(validate))
                 .route("/{workflowId}", web::get().to(get))
+                .route("/{workflowId}/openapi.json", web::get().to(api_document))
                 .route("/{workflowId}", web::put().to(update))
                 .route("/{workflowId}", web::delete().to(delete)),
         );
@@ -130,4 +131,14 @@ pub(crate) async fn validate(
     let diagnostics = state.workflows.validate(caller.owner(), body.0).await?;
     Ok(HttpResponse::Ok()
         .json(json!({"ok": ok_diagnostics(&diagnostics), "diagnostics": diagnostics})))
+}
+
+/// Public: how to call a published workflow.
+#[utoipa::path(get, path = "/workflows/{workflowId}/openapi.json", tag = "workflows", params(("workflowId" = String, Path, description = "The workflow id")),
+    responses((status = 200, description = "OpenAPI 3.1 for the workflow's published API", body = serde_json::Value), (status = 404, description = "No such published workflow", body = crate::openapi::ErrorBody)))]
+pub(crate) async fn api_document(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(state.workflows.api_document(&path_id(&id)?).await?))
 }
