@@ -98,6 +98,10 @@ pub struct Settings {
     /// Hosts `httpRequest` may reach even when they are loopback or private (comma list in
     /// `HTTP_ALLOW_HOSTS`; `*` allows all). Empty by default: such addresses are refused.
     pub http_allow_hosts: Vec<String>,
+    /// Longest one node of a workflow run may take (`NODE_TIMEOUT`, e.g. `10s`).
+    pub node_timeout: orchestrix_domain::Duration,
+    /// Longest a whole workflow run may take (`RUN_TIMEOUT`, e.g. `30s`).
+    pub run_timeout: orchestrix_domain::Duration,
     /// Largest workflow the compiler accepts (`too_many_nodes` past it).
     pub max_nodes: usize,
     pub login_attempts: u32,
@@ -140,6 +144,8 @@ impl Settings {
             .set_default("request_timeout_secs", 30)?
             .set_default("shutdown_timeout_secs", 10)?
             .set_default("max_nodes", 500)?
+            .set_default("node_timeout", "10s")?
+            .set_default("run_timeout", "30s")?
             .set_default("http_allow_hosts", Vec::<Value>::new())?
             .set_default("login_attempts", 5)?
             .set_default("login_window_secs", 15 * 60)?
@@ -253,6 +259,8 @@ fn setting_key(name: &str) -> Option<&'static str> {
         "LOG_FORMAT" => "log_format",
         "LOGIN_ATTEMPTS" => "login_attempts",
         "MAX_NODES" => "max_nodes",
+        "NODE_TIMEOUT" => "node_timeout",
+        "RUN_TIMEOUT" => "run_timeout",
         "HTTP_ALLOW_HOSTS" => "http_allow_hosts",
         "LOGIN_WINDOW_SECS" => "login_window_secs",
         "TRUST_PROXY_HEADERS" => "trust_proxy_headers",

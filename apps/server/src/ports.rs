@@ -281,6 +281,21 @@ impl HttpPort {
     }
 }
 
+/// reqwest's own message is generic ("error sending request"); the reason is in its sources.
+fn no_answer(e: reqwest::Error) -> HttpError {
+    if e.is_timeout() {
+        return HttpError::Timeout;
+    }
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    HttpError::NoAnswer(message)
+}
+
 #[async_trait]
 impl ports::HttpClient for HttpPort {
     async fn send(&self, request: OutboundRequest) -> Result<InboundResponse, HttpError> {
@@ -296,13 +311,7 @@ impl ports::HttpClient for HttpPort {
         if let Some(body) = &request.body {
             builder = builder.json(body);
         }
-        let response = builder.send().await.map_err(|e| {
-            if e.is_timeout() {
-                HttpError::Timeout
-            } else {
-                HttpError::NoAnswer(e.to_string())
-            }
-        })?;
+        let response = builder.send().await.map_err(no_answer)?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -313,17 +322,45 @@ impl ports::HttpClient for HttpPort {
                     .map(|v| (k.as_str().to_owned(), v.to_owned()))
             })
             .collect();
-        let body = response.bytes().await.map_err(|e| {
-            if e.is_timeout() {
-                HttpError::Timeout
-            } else {
-                HttpError::NoAnswer(e.to_string())
-            }
-        })?;
+        let body = response.bytes().await.map_err(no_answer)?;
         Ok(InboundResponse {
             status,
             headers,
             body: body.to_vec(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use orchestrix_engine::ports::HttpClient;
+
+    fn get(url: &str) -> OutboundRequest {
+        OutboundRequest {
+            method: "GET".into(),
+            url: url.into(),
+            headers: vec![],
+            body: None,
+            timeout: std::time::Duration::from_secs(3),
+        }
+    }
+
+    #[tokio::test]
+    async fn names_that_resolve_to_forbidden_addresses_are_refused_unless_allowed() {
+        let guarded = HttpPort::new(&OutboundPolicy::allowing(Vec::<String>::new())).unwrap();
+        let Err(HttpError::NoAnswer(why)) = guarded.send(get("http://localhost:9/")).await else {
+            panic!("localhost must be refused")
+        };
+        assert!(why.contains("not allowed"), "{why}");
+
+        let allowed = HttpPort::new(&OutboundPolicy::allowing(["localhost"])).unwrap();
+        let Err(HttpError::NoAnswer(why)) = allowed.send(get("http://localhost:9/")).await else {
+            panic!("nothing listens on port 9")
+        };
+        assert!(
+            !why.contains("not allowed"),
+            "allowed, so it got as far as connecting: {why}"
+        );
     }
 }

@@ -170,5 +170,9 @@ pub fn engine(
         events,
         http: Arc::new(HttpPort::new(&policy)?),
     };
-    Ok(Engine::new(ports, Limits::default()).with_outbound_policy(policy))
+    let limits = Limits {
+        node_timeout: settings.node_timeout.to_std(),
+        run_timeout: settings.run_timeout.to_std(),
+    };
+    Ok(Engine::new(ports, limits).with_outbound_policy(policy))
 }

@@ -4,7 +4,7 @@
 //! Depends on the domain crate and lettre only: no web framework, no store. The server wires
 //! a [`Mailer`] into the engine's mail port.
 
-use lettre::message::{Mailbox, header::ContentType};
+use lettre::message::{Mailbox, Mailboxes, header::ContentType};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::sync::Mutex;
@@ -172,7 +172,17 @@ fn build_message(
     if has_line_break(&email.subject) {
         return Err(MailError::Invalid("subject contains a line break".into()));
     }
-    let to = parse_mailbox("to", &email.to)?;
+    if has_line_break(&email.to) {
+        return Err(MailError::Invalid("to contains a line break".into()));
+    }
+    let to: Mailboxes = email
+        .to
+        .trim()
+        .parse()
+        .map_err(|e| MailError::Invalid(format!("to is not a list of email addresses: {e}")))?;
+    if to.iter().next().is_none() {
+        return Err(MailError::Invalid("to names no recipient".into()));
+    }
     let from = match &email.from {
         Some(f) if !f.trim().is_empty() => parse_mailbox("from", f)?,
         _ => default_from.clone(),
@@ -184,9 +194,11 @@ fn build_message(
     } else {
         ContentType::TEXT_PLAIN
     };
-    let message = Message::builder()
-        .from(from)
-        .to(to)
+    let mut builder = Message::builder().from(from);
+    for recipient in to {
+        builder = builder.to(recipient);
+    }
+    let message = builder
         .subject(email.subject.clone())
         .message_id(Some(id.clone()))
         .header(content_type)
@@ -241,6 +253,24 @@ mod tests {
         e.from = Some("me@x.co\rBcc: y@z.co".into());
         assert!(matches!(outbox.send(e), Err(MailError::Invalid(_))));
         assert!(outbox.messages().is_empty());
+    }
+
+    #[test]
+    fn several_recipients_separated_by_commas() {
+        let outbox = Outbox::default();
+        assert!(
+            outbox
+                .send(email("a@example.com, Bo <b@example.com>", "s"))
+                .is_ok()
+        );
+        assert!(matches!(
+            outbox.send(email("a@example.com, nope", "s")),
+            Err(MailError::Invalid(_))
+        ));
+        assert!(matches!(
+            outbox.send(email(" ", "s")),
+            Err(MailError::Invalid(_))
+        ));
     }
 
     #[test]
