@@ -1,27 +1,10 @@
 //! The command line: `validate` and `run` on the conformance workflows, `migrate` twice.
 
-use serde_json::Value;
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-fn conformance_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("ORCHESTRIX_CONFORMANCE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/conformance"
-            ))
-        });
-    if dir.join("branching.json").exists() {
-        return Some(dir);
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("the conformance fixtures are missing at {}", dir.display());
-    }
-    eprintln!("SKIPPED: no conformance fixtures at {}", dir.display());
-    None
-}
+use common::conformance_dir;
+use serde_json::Value;
+use std::process::{Command, Output};
 
 fn orchestrix(args: &[&str], data: &std::path::Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_orchestrix"))

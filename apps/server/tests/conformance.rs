@@ -5,30 +5,10 @@
 #[macro_use]
 mod common;
 
-use common::{Store, TestApp, call, register_user, spawn};
+use common::{Store, TestApp, call, conformance_dir, register_user, spawn};
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
-use std::path::PathBuf;
-
-fn conformance_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("ORCHESTRIX_CONFORMANCE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/conformance"
-            ))
-        });
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("conformance fixtures missing at {}", dir.display());
-    }
-    eprintln!("SKIPPED: no conformance fixtures at {}", dir.display());
-    None
-}
 
 /// `"$any"`, `"$string"`, … and the README's matching rules.
 fn check(expected: &Value, actual: Option<&Value>, at: &str, problems: &mut Vec<String>) {

@@ -2,7 +2,6 @@
 
 use crate::ParseError;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// An email address of the form `local@domain.tld`. There is no list of top-level domains:
 /// the last label only needs two or more letters.
@@ -49,34 +48,13 @@ impl Email {
         Ok(Self(s.to_owned()))
     }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
     /// The form used for uniqueness and look-ups: emails are case-insensitive.
     pub fn normalized(&self) -> String {
         self.0.to_lowercase()
     }
 }
 
-impl TryFrom<String> for Email {
-    type Error = ParseError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s)
-    }
-}
-
-impl From<Email> for String {
-    fn from(e: Email) -> String {
-        e.0
-    }
-}
-
-impl fmt::Display for Email {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+parsed_string!(Email);
 
 #[cfg(test)]
 mod tests {

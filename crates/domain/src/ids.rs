@@ -130,30 +130,9 @@ impl WorkflowId {
     pub fn generate() -> Self {
         Self(format!("wf_{}", DocumentId::generate()))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl TryFrom<String> for WorkflowId {
-    type Error = ParseError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s)
-    }
-}
-
-impl From<WorkflowId> for String {
-    fn from(id: WorkflowId) -> String {
-        id.0
-    }
-}
-
-impl fmt::Display for WorkflowId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+parsed_string!(WorkflowId);
 
 #[cfg(test)]
 mod tests {

@@ -9,6 +9,37 @@
 //! framework, no database driver. Everything else in the workspace depends on it, never the
 //! other way round.
 
+/// The shared surface of a string newtype with a `parse` constructor: `as_str`, serde
+/// through `String` (parsing on the way in), and `Display`.
+macro_rules! parsed_string {
+    ($name:ident) => {
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = $crate::ParseError;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                Self::parse(&s)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(v: $name) -> String {
+                v.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
 mod collection;
 mod diagnostic;
 mod duration;

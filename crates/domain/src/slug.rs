@@ -2,7 +2,6 @@
 
 use crate::ParseError;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// Lower case; every run of characters other than ASCII letters and digits becomes one `-`;
 /// no `-` at either end. Never empty.
@@ -43,30 +42,9 @@ impl ApiSlug {
         }
         Ok(slug)
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl TryFrom<String> for ApiSlug {
-    type Error = ParseError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s)
-    }
-}
-
-impl From<ApiSlug> for String {
-    fn from(s: ApiSlug) -> String {
-        s.0
-    }
-}
-
-impl fmt::Display for ApiSlug {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+parsed_string!(ApiSlug);
 
 #[cfg(test)]
 mod tests {

@@ -147,3 +147,24 @@ macro_rules! both_stores {
         }
     };
 }
+
+/// `../shared/conformance` (or `ORCHESTRIX_CONFORMANCE_DIR`); missing fails under `CI`,
+/// elsewhere the caller skips with a printed reason.
+pub fn conformance_dir() -> Option<std::path::PathBuf> {
+    let dir = std::env::var_os("ORCHESTRIX_CONFORMANCE_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../../shared/conformance"
+            ))
+        });
+    if dir.join("validate.json").exists() {
+        return Some(dir);
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("the conformance fixtures are missing at {}", dir.display());
+    }
+    eprintln!("SKIPPED: no conformance fixtures at {}", dir.display());
+    None
+}
