@@ -11,8 +11,9 @@ use orchestrix_engine::ports::{
 use orchestrix_engine::{OutboundPolicy, is_forbidden_ip};
 use orchestrix_store::{CollectionDefs, DocumentStore, FindOptions, StoreError, TenantStore};
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 fn port_store_error(e: StoreError) -> ports::StoreError {
     match e {
@@ -23,12 +24,15 @@ fn port_store_error(e: StoreError) -> ports::StoreError {
     }
 }
 
-/// One owner's collections, as the engine sees them. Documents written through it are
-/// checked against the owner's schema (the engine hashes passwords before they get here).
+/// One owner's collections, as the engine sees them, for one run. Documents written through
+/// it are checked against the owner's schema (the engine hashes passwords before they get
+/// here). Each collection's definition is read once per run: the engine asks for it (to find
+/// password fields) and the write checks against it, and a run sees one snapshot.
 pub struct TenantPort {
     tenant: TenantStore,
     definitions: CollectionDefs,
     owner: UserId,
+    seen: Mutex<HashMap<CollectionName, Option<CollectionDef>>>,
 }
 
 impl TenantPort {
@@ -37,6 +41,7 @@ impl TenantPort {
             tenant: TenantStore::new(store.clone(), owner),
             definitions: CollectionDefs::new(store),
             owner: owner.clone(),
+            seen: Default::default(),
         }
     }
 
@@ -44,10 +49,19 @@ impl TenantPort {
         &self,
         c: &CollectionName,
     ) -> Result<Option<CollectionDef>, ports::StoreError> {
-        self.definitions
+        if let Some(known) = self.seen.lock().unwrap_or_else(|p| p.into_inner()).get(c) {
+            return Ok(known.clone());
+        }
+        let definition = self
+            .definitions
             .get(&self.owner, c)
             .await
-            .map_err(port_store_error)
+            .map_err(port_store_error)?;
+        self.seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(c.clone(), definition.clone());
+        Ok(definition)
     }
 }
 
