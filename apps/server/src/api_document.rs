@@ -31,6 +31,18 @@ fn rule_type(t: RuleType) -> Value {
     }
 }
 
+/// The schema of an input variable's free-text `type`: the rule types map as rules do,
+/// `date` is a formatted string, and anything else documents nothing (it is not a JSON
+/// Schema type, and the document must stay valid).
+fn declared_type(t: &str) -> Option<Value> {
+    if t.eq_ignore_ascii_case("date") {
+        return Some(json!({"type": "string", "format": "date"}));
+    }
+    serde_json::from_value::<RuleType>(Value::String(t.to_ascii_lowercase()))
+        .ok()
+        .map(rule_type)
+}
+
 fn error_response(description: &str) -> Value {
     json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}})
 }
@@ -57,15 +69,8 @@ pub fn document(
             NodeConfig::Input(c) => {
                 for v in c.variables {
                     let p = properties.entry(v.name.clone()).or_default();
-                    if let Some(t) = v.var_type.as_deref() {
-                        let t = if t == "email" {
-                            json!({"type": "string", "format": "email"})
-                        } else {
-                            json!({"type": t})
-                        };
-                        if let Value::Object(t) = t {
-                            p.extend(t);
-                        }
+                    if let Some(Value::Object(t)) = v.var_type.as_deref().and_then(declared_type) {
+                        p.extend(t);
                     }
                     if let Some(d) = v.description {
                         p.insert("description".into(), d.into());

@@ -132,7 +132,7 @@ async fn each_published_workflow_has_its_own_openapi_document() {
     let token = common::register_user(&app, "docs@example.com").await;
     common::call(&app, reqwest::Method::POST, "/collections", &token, Some(serde_json::json!({"collectionName": "people", "fields": {"email": {"type": "email", "unique": true}}}))).await;
     let signup = serde_json::json!({"workflowId": "docs_signup", "apiName": "Sign Up", "steps": [
-        {"id": "in", "type": "input", "variables": [{"name": "email", "type": "string", "required": true, "description": "Where we write"}, {"name": "age", "type": "integer"}]},
+        {"id": "in", "type": "input", "variables": [{"name": "email", "type": "string", "required": true, "description": "Where we write"}, {"name": "age", "type": "integer"}, {"name": "born", "type": "date"}, {"name": "note", "type": "free text"}]},
         {"id": "check", "type": "inputValidation", "rules": [{"field": "{{email}}", "required": true, "type": "email"}, {"field": "input.age", "min": 18, "max": 130}, {"field": "plan", "enum": ["free", "pro"]}]},
         {"id": "auth", "type": "authMiddleware"},
         {"id": "save", "type": "dbInsert", "collection": "people", "data": {"email": "{{email}}"}},
@@ -170,6 +170,15 @@ async fn each_published_workflow_has_its_own_openapi_document() {
     assert_eq!(body["properties"]["email"]["format"], "email");
     assert_eq!(body["properties"]["email"]["description"], "Where we write");
     assert_eq!(body["properties"]["age"]["type"], "integer");
+    assert_eq!(
+        body["properties"]["born"],
+        serde_json::json!({"type": "string", "format": "date"})
+    );
+    assert_eq!(
+        body["properties"]["note"],
+        serde_json::json!({}),
+        "a free-text type documents nothing"
+    );
     assert_eq!(
         (
             body["properties"]["age"]["minimum"].as_f64(),
